@@ -1,0 +1,158 @@
+//! `GET /api/v1/clusters` and `GET /api/v1/clusters/{cluster}` (the overview).
+
+use axum::Json;
+use axum::extract::State;
+use futures::future::join_all;
+use jiff::Timestamp;
+use url::Url;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::ApiPath;
+use crate::error::ApiError;
+use crate::model::{
+    ClusterHealth, ClusterList, ClusterOverview, ClusterSummary, Warning, WarningSource,
+};
+use crate::normalize;
+use crate::openapi::ClusterErrors;
+use crate::state::{AppState, Cluster};
+use crate::upstream::Upstream;
+
+/// The PD path the overview's store totals come from, named in errors.
+const STORES_PATH: &str = "/pd/api/v1/stores?state=0&state=1&state=2";
+
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_clusters))
+        .routes(routes!(get_cluster))
+}
+
+/// Every configured cluster with a one-line health summary from PD's member health.
+///
+/// Always 200: a cluster whose PD cannot be reached is listed as `unreachable`.
+#[utoipa::path(get, path = "/api/v1/clusters", tag = "clusters", responses((status = 200, description = "The configured clusters.", body = ClusterList)))]
+async fn list_clusters(State(state): State<AppState>) -> Json<ClusterList> {
+    let clusters = join_all(state.clusters().iter().map(|c| summarize(c))).await;
+    Json(ClusterList {
+        clusters,
+        observed_at: Timestamp::now(),
+    })
+}
+
+async fn summarize(cluster: &Cluster) -> ClusterSummary {
+    let (health, summary, healthy, total) = match cluster.pd.health().await {
+        Ok(members) => {
+            cluster.mark_ready();
+            let total = members.len();
+            let healthy = members.iter().filter(|m| m.health).count();
+            let health = if total > 0 && healthy == total {
+                ClusterHealth::Healthy
+            } else {
+                ClusterHealth::Degraded
+            };
+            let summary = format!("{healthy} of {total} PD members healthy");
+            (health, summary, Some(healthy), Some(total))
+        }
+        Err(e) => (ClusterHealth::Unreachable, e.to_string(), None, None),
+    };
+    ClusterSummary {
+        name: cluster.name.clone(),
+        health,
+        summary,
+        pd_healthy_members: healthy,
+        pd_members: total,
+        pd_endpoints: cluster
+            .pd
+            .endpoints()
+            .iter()
+            .map(without_credentials)
+            .collect(),
+        prometheus_configured: cluster.prometheus.is_some(),
+    }
+}
+
+fn without_credentials(url: &Url) -> String {
+    let mut url = url.clone();
+    // Both setters fail only for URLs that cannot have credentials, which then have none.
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    url.to_string()
+}
+
+/// A cluster at a glance: id, PD version, leader and member health, stores by state, storage
+/// totals and region count.
+///
+/// PD's members, health, status, stores and region count are read at once; a part that cannot be
+/// read is `null` with a warning. Only when PD cannot be read at all is the answer an error.
+#[utoipa::path(
+    get,
+    path = "/api/v1/clusters/{cluster}",
+    tag = "clusters",
+    params(("cluster" = String, Path, description = "The cluster's configured name.")),
+    responses((status = 200, description = "The overview; parts PD could not give are `null` with a warning.", body = ClusterOverview), ClusterErrors)
+)]
+async fn get_cluster(
+    State(state): State<AppState>,
+    ApiPath(cluster): ApiPath<String>,
+) -> Result<Json<ClusterOverview>, ApiError> {
+    let cluster = state.cluster(&cluster)?;
+    let pd = &cluster.pd;
+    let (members, health, status, stores, regions) = tokio::join!(
+        pd.members(),
+        pd.health(),
+        pd.status(),
+        pd.stores(true),
+        pd.region_count()
+    );
+    let observed_at = Timestamp::now();
+
+    if let (Err(_), Err(_), Err(_), Err(_), Err(_)) =
+        (&members, &health, &status, &stores, &regions)
+    {
+        // Nothing to show: answer with PD's failure rather than an overview of nulls.
+        return Err(members
+            .err()
+            .map(ApiError::from)
+            .unwrap_or(ApiError::NotReady(String::new())));
+    }
+
+    let mut warnings = Vec::new();
+    let mut keep = |what: &str, e: &dyn std::fmt::Display| {
+        warnings.push(Warning {
+            source: WarningSource::Pd,
+            message: format!("{what} unknown: {e}"),
+        });
+    };
+    let members = members
+        .map_err(|e| keep("members, leader and cluster id", &e))
+        .ok();
+    let health = health.map_err(|e| keep("member health", &e)).ok();
+    let version = status
+        .map_err(|e| keep("PD version", &e))
+        .ok()
+        .and_then(|s| s.version);
+    let region_count = regions
+        .map_err(|e| keep("region count", &e))
+        .ok()
+        .map(|r| r.count);
+    let stores = stores
+        .map_err(ApiError::from)
+        .and_then(|wire| {
+            normalize::store_list(wire.stores)
+                .map_err(|e| ApiError::bad_upstream_value(Upstream::Pd, STORES_PATH, e))
+        })
+        .map_err(|e| keep("stores", &e))
+        .ok();
+
+    let (cluster_id, pd) = normalize::pd_overview(members.as_ref(), health.as_deref(), version);
+    Ok(Json(ClusterOverview {
+        name: cluster.name.clone(),
+        cluster_id,
+        pd,
+        stores: stores.as_deref().map(normalize::store_state_counts),
+        storage: stores.as_deref().map(normalize::storage_totals),
+        region_count,
+        observed_at,
+        warnings,
+    }))
+}

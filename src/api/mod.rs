@@ -1,0 +1,87 @@
+//! The HTTP API: one module per resource, each with its handlers and `routes()`.
+
+use axum::extract::{FromRequestParts, Path, Query};
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::error::ApiError;
+use crate::openapi::ApiDoc;
+use crate::state::AppState;
+use utoipa::OpenApi;
+
+mod clusters;
+mod members;
+mod operations;
+mod stores;
+
+/// Every route of the service with its OpenAPI operations.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(operations::routes())
+        .merge(clusters::routes())
+        .merge(members::routes())
+        .merge(stores::routes())
+}
+
+/// `Query` whose rejection is a problem+json 400.
+#[derive(FromRequestParts)]
+#[from_request(via(Query), rejection(ApiError))]
+pub(crate) struct ApiQuery<T>(pub T);
+
+/// `Path` whose rejection is a problem+json 400.
+#[derive(FromRequestParts)]
+#[from_request(via(Path), rejection(ApiError))]
+pub(crate) struct ApiPath<T>(pub T);
+
+/// Parses a PD id from a path or query parameter: decimal digits only, within u64.
+pub(crate) fn parse_id(parameter: &'static str, raw: &str) -> Result<u64, ApiError> {
+    let bad = || ApiError::BadParameter {
+        parameter,
+        detail: format!(
+            "{:?} is not an unsigned 64-bit decimal integer",
+            truncate(raw, 64)
+        ),
+    };
+    if raw.is_empty() || !raw.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    raw.parse().map_err(|_| bad())
+}
+
+/// Keeps client input quoted in error messages short.
+pub(crate) fn truncate(s: &str, max_chars: usize) -> String {
+    match s.char_indices().nth(max_chars) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_digits_within_u64() {
+        assert_eq!(
+            parse_id("store_id", "18446744073709551615").unwrap(),
+            u64::MAX
+        );
+        for bad in [
+            "",
+            "abc",
+            "-1",
+            "+1",
+            "1.0",
+            " 1",
+            "18446744073709551616",
+            "0x10",
+        ] {
+            assert!(parse_id("store_id", bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn truncate_respects_char_boundaries() {
+        assert_eq!(truncate("µµµµ", 2), "µµ…");
+        assert_eq!(truncate("ab", 5), "ab");
+    }
+}

@@ -1,0 +1,71 @@
+//! `/healthz` and `/readyz`: the service's own liveness and readiness.
+
+use axum::Json;
+use axum::extract::State;
+use futures::future::join_all;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::error::ApiError;
+use crate::model::{ClusterReadiness, Liveness, Readiness};
+use crate::openapi::NotReady;
+use crate::state::AppState;
+
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(healthz))
+        .routes(routes!(readyz))
+}
+
+/// Liveness: the process is up. Reads no upstream.
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "The process is up.", body = Liveness)))]
+async fn healthz() -> Json<Liveness> {
+    Json(Liveness {
+        status: "ok".to_owned(),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+    })
+}
+
+/// Readiness: 200 once a PD endpoint of every cluster has answered, 503 before.
+///
+/// A cluster stays ready after its PD first answered; later outages show as 503 answers of the
+/// API itself, so that a PD outage does not take every replica out of a load balancer.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "operations",
+    responses((status = 200, description = "Every cluster's PD has answered.", body = Readiness), NotReady)
+)]
+async fn readyz(State(state): State<AppState>) -> Result<Json<Readiness>, ApiError> {
+    let checks = state.clusters().iter().map(|cluster| async move {
+        if cluster.is_ready() {
+            return Ok(());
+        }
+        match cluster.pd.health().await {
+            Ok(_) => {
+                cluster.mark_ready();
+                Ok(())
+            }
+            Err(e) => Err(format!("cluster {:?}: {e}", cluster.name)),
+        }
+    });
+    let failures: Vec<String> = join_all(checks)
+        .await
+        .into_iter()
+        .filter_map(Result::err)
+        .collect();
+    if !failures.is_empty() {
+        return Err(ApiError::NotReady(failures.join("; ")));
+    }
+    Ok(Json(Readiness {
+        ready: true,
+        clusters: state
+            .clusters()
+            .iter()
+            .map(|c| ClusterReadiness {
+                name: c.name.clone(),
+                ready: true,
+            })
+            .collect(),
+    }))
+}

@@ -1,0 +1,163 @@
+//! `GET /api/v1/clusters/{cluster}/stores` and `/stores/{store_id}`.
+
+use std::collections::BTreeSet;
+
+use axum::Json;
+use axum::extract::State;
+use jiff::Timestamp;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{ApiPath, ApiQuery, parse_id, truncate};
+use crate::error::ApiError;
+use crate::model::{StoreDetail, StoreList, StoreState};
+use crate::normalize;
+use crate::openapi::{BadParameter, ClusterErrors, LookupErrors};
+use crate::state::AppState;
+use crate::upstream::Upstream;
+use crate::upstream::pd::Lookup;
+
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_stores))
+        .routes(routes!(get_store))
+}
+
+/// Query parameters of the store list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct StoresQuery {
+    /// Only stores in these states, comma-separated: `up`, `offline`, `tombstone`,
+    /// `disconnected`, `down`, `unknown` (e.g. `state=up,down`). Without it, every store except
+    /// tombstones, as PD lists them.
+    state: Option<String>,
+}
+
+/// Parses `?state=` into the set of states asked for.
+fn parse_states(raw: &str) -> Result<BTreeSet<StoreState>, ApiError> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|name| {
+            StoreState::from_name(name).ok_or_else(|| ApiError::BadParameter {
+                parameter: "state",
+                detail: format!(
+                    "{:?} is not a store state; use up, offline, tombstone, disconnected, down or unknown",
+                    truncate(name, 64)
+                ),
+            })
+        })
+        .collect::<Result<BTreeSet<_>, _>>()
+        .and_then(|set| {
+            if set.is_empty() {
+                Err(ApiError::BadParameter {
+                    parameter: "state",
+                    detail: "empty; give one or more store states, comma-separated".into(),
+                })
+            } else {
+                Ok(set)
+            }
+        })
+}
+
+/// The stores of a cluster, sorted by id, with sizes in bytes and times in RFC 3339 UTC.
+#[utoipa::path(
+    get,
+    path = "/api/v1/clusters/{cluster}/stores",
+    tag = "stores",
+    params(("cluster" = String, Path, description = "The cluster's configured name."), StoresQuery),
+    responses((status = 200, description = "The stores, sorted by id.", body = StoreList), BadParameter, ClusterErrors)
+)]
+async fn list_stores(
+    State(state): State<AppState>,
+    ApiPath(cluster): ApiPath<String>,
+    ApiQuery(query): ApiQuery<StoresQuery>,
+) -> Result<Json<StoreList>, ApiError> {
+    let filter = query.state.as_deref().map(parse_states).transpose()?;
+    let cluster = state.cluster(&cluster)?;
+    let include_tombstones = filter
+        .as_ref()
+        .is_some_and(|f| f.contains(&StoreState::Tombstone));
+    let wire = cluster.pd.stores(include_tombstones).await?;
+    let observed_at = Timestamp::now();
+    let mut stores = normalize::store_list(wire.stores)
+        .map_err(|e| ApiError::bad_upstream_value(Upstream::Pd, "/pd/api/v1/stores", e))?;
+    if let Some(filter) = &filter {
+        stores.retain(|s| filter.contains(&s.state));
+    }
+    Ok(Json(StoreList {
+        cluster: cluster.name.clone(),
+        count: stores.len(),
+        stores,
+        observed_at,
+        warnings: Vec::new(),
+    }))
+}
+
+/// Path parameters of one store.
+#[derive(Debug, Deserialize)]
+struct StorePath {
+    cluster: String,
+    store_id: String,
+}
+
+/// One store, tombstones included.
+#[utoipa::path(
+    get,
+    path = "/api/v1/clusters/{cluster}/stores/{store_id}",
+    tag = "stores",
+    params(
+        ("cluster" = String, Path, description = "The cluster's configured name."),
+        ("store_id" = String, Path, description = "The store id, a decimal unsigned 64-bit integer.", example = "1"),
+    ),
+    responses((status = 200, description = "The store.", body = StoreDetail), BadParameter, LookupErrors)
+)]
+async fn get_store(
+    State(state): State<AppState>,
+    ApiPath(path): ApiPath<StorePath>,
+) -> Result<Json<StoreDetail>, ApiError> {
+    let store_id = parse_id("store_id", &path.store_id)?;
+    let cluster = state.cluster(&path.cluster)?;
+    let wire = match cluster.pd.store(store_id).await? {
+        Lookup::Found(store) => store,
+        Lookup::NotFound => {
+            return Err(ApiError::NotFound {
+                kind: "store",
+                id: store_id.to_string(),
+                cluster: cluster.name.clone(),
+            });
+        }
+    };
+    let observed_at = Timestamp::now();
+    let store = normalize::store(wire).map_err(|e| {
+        ApiError::bad_upstream_value(Upstream::Pd, &format!("/pd/api/v1/store/{store_id}"), e)
+    })?;
+    Ok(Json(StoreDetail {
+        cluster: cluster.name.clone(),
+        store,
+        observed_at,
+        warnings: Vec::new(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_filter_parses_lists_and_names_bad_values() {
+        let set = parse_states("up,DOWN, tombstone").unwrap();
+        assert_eq!(
+            set.into_iter().collect::<Vec<_>>(),
+            [StoreState::Up, StoreState::Tombstone, StoreState::Down]
+        );
+        for bad in ["sideways", "up,sideways", "", ",", "serving"] {
+            match parse_states(bad) {
+                Err(ApiError::BadParameter { parameter, .. }) => assert_eq!(parameter, "state"),
+                other => panic!("{bad:?}: {other:?}"),
+            }
+        }
+    }
+}

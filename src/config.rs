@@ -1,0 +1,471 @@
+//! The command line and the configuration file, validated into [`ServeConfig`].
+//!
+//! Raw input (flags, environment, TOML) and validated configuration are different types: once a
+//! [`ServeConfig`] exists, every cluster has a unique name and at least one parseable PD URL, so
+//! nothing downstream checks them again. This module does no I/O beyond reading the config file.
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use serde::Deserialize;
+use url::Url;
+
+/// Command-line interface of the `tikv-lens` binary.
+#[derive(Debug, Parser)]
+#[command(
+    name = "tikv-lens",
+    version,
+    about = "A typed, documented JSON API in front of a TiKV cluster's PD and Prometheus"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API in front of one cluster (--pd) or several (--config).
+    Serve(ServeArgs),
+    /// Print the OpenAPI document (JSON) and exit.
+    Openapi,
+}
+
+/// Flags of `tikv-lens serve`; each one can also come from the environment.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "TIKV_LENS_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// PD endpoints of the single cluster, comma-separated (e.g. http://pd-0:2379,http://pd-1:2379).
+    #[arg(
+        long,
+        env = "TIKV_LENS_PD",
+        value_delimiter = ',',
+        conflicts_with = "config"
+    )]
+    pub pd: Vec<String>,
+
+    /// Prometheus base URL of the single cluster (optional).
+    #[arg(long, env = "TIKV_LENS_PROMETHEUS", conflicts_with = "config")]
+    pub prometheus: Option<String>,
+
+    /// Name of the single cluster, as it appears in /api/v1/clusters/{cluster}.
+    #[arg(
+        long,
+        env = "TIKV_LENS_CLUSTER",
+        default_value = "default",
+        conflicts_with = "config"
+    )]
+    pub cluster: String,
+
+    /// TOML file describing several clusters (see README); replaces --pd, --prometheus, --cluster.
+    #[arg(long, env = "TIKV_LENS_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Total deadline of one PD read, across every endpoint tried (e.g. 10s, 1500ms).
+    #[arg(long, env = "TIKV_LENS_PD_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub pd_timeout: Duration,
+
+    /// Deadline of one attempt on one PD endpoint, so a hung endpoint leaves time to try the next.
+    #[arg(long, env = "TIKV_LENS_PD_ATTEMPT_TIMEOUT", default_value = "3s", value_parser = humantime::parse_duration)]
+    pub pd_attempt_timeout: Duration,
+
+    /// Largest upstream response body read, in bytes; a larger one is a 502, not an allocation.
+    #[arg(long, env = "TIKV_LENS_UPSTREAM_MAX_BODY_BYTES", default_value_t = 64 * 1024 * 1024)]
+    pub upstream_max_body_bytes: usize,
+
+    /// Log format on stderr.
+    #[arg(long, env = "TIKV_LENS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The validated configuration `tikv-lens serve` runs with.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub listen: SocketAddr,
+    pub clusters: Vec<ClusterConfig>,
+    pub upstream: UpstreamLimits,
+    pub log_format: LogFormat,
+}
+
+/// One cluster: its public name and where its upstreams are.
+#[derive(Debug, Clone)]
+pub struct ClusterConfig {
+    /// The `{cluster}` path segment; unique, `[A-Za-z0-9][A-Za-z0-9._-]*`.
+    pub name: String,
+    /// PD base URLs, tried in order (starting from the last one that answered).
+    pub pd_endpoints: Vec<Url>,
+    /// Prometheus base URL, when the cluster has one.
+    pub prometheus: Option<Url>,
+}
+
+/// Deadlines and caps applied to every upstream request.
+#[derive(Debug, Clone, Copy)]
+pub struct UpstreamLimits {
+    pub pd_timeout: Duration,
+    pub pd_attempt_timeout: Duration,
+    pub max_body_bytes: usize,
+}
+
+impl Default for UpstreamLimits {
+    fn default() -> Self {
+        Self {
+            pd_timeout: Duration::from_secs(10),
+            pd_attempt_timeout: Duration::from_secs(3),
+            max_body_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// Why a configuration was refused. Each message fits on one line.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The config file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The config file is not valid TOML or has unknown or missing keys.
+    #[error("invalid config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    /// Neither --pd nor --config was given.
+    #[error("no cluster configured: give --pd URL[,URL...] (or TIKV_LENS_PD) or --config FILE")]
+    NoCluster,
+    /// A cluster name is empty or has characters that do not belong in a URL path segment.
+    #[error(
+        "invalid cluster name {0:?}: use letters, digits, '.', '_' and '-', starting with a letter or digit"
+    )]
+    ClusterName(String),
+    /// Two clusters share a name.
+    #[error("cluster name {0:?} is used twice")]
+    DuplicateCluster(String),
+    /// A cluster has no PD endpoint.
+    #[error("cluster {0:?} has no PD endpoint")]
+    NoPdEndpoint(String),
+    /// A PD or Prometheus URL does not parse or is not http(s).
+    #[error("cluster {cluster:?}: invalid {what} URL {url:?}: {reason}")]
+    Url {
+        cluster: String,
+        what: &'static str,
+        url: String,
+        reason: String,
+    },
+    /// A limit makes no sense (a zero deadline, an attempt longer than the total).
+    #[error("invalid limits: {0}")]
+    Limits(String),
+}
+
+/// The multi-cluster TOML file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    clusters: Vec<FileCluster>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileCluster {
+    name: String,
+    pd: Vec<String>,
+    #[serde(default)]
+    prometheus: Option<String>,
+}
+
+impl ServeArgs {
+    /// Validates the flags (and the config file they name) into a [`ServeConfig`].
+    pub fn into_config(self) -> Result<ServeConfig, ConfigError> {
+        let clusters = match &self.config {
+            Some(path) => load_file(path)?,
+            None if self.pd.iter().all(|u| u.trim().is_empty()) => {
+                return Err(ConfigError::NoCluster);
+            }
+            None => vec![FileCluster {
+                name: self.cluster.clone(),
+                pd: self.pd.clone(),
+                prometheus: self.prometheus.clone(),
+            }],
+        };
+        let upstream = UpstreamLimits {
+            pd_timeout: self.pd_timeout,
+            pd_attempt_timeout: self.pd_attempt_timeout,
+            max_body_bytes: self.upstream_max_body_bytes,
+        };
+        validate_limits(&upstream)?;
+        Ok(ServeConfig {
+            listen: self.listen,
+            clusters: validate_clusters(clusters)?,
+            upstream,
+            log_format: self.log_format,
+        })
+    }
+}
+
+fn load_file(path: &Path) -> Result<Vec<FileCluster>, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    let file: FileConfig = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        path: path.to_owned(),
+        // toml's Display spans several lines (it quotes the source); the message alone is one.
+        message: e.message().to_owned() + &line_suffix(&text, e.span()),
+    })?;
+    Ok(file.clusters)
+}
+
+fn line_suffix(text: &str, span: Option<std::ops::Range<usize>>) -> String {
+    match span {
+        Some(span) => {
+            let line = text
+                .get(..span.start)
+                .map_or(0, |s| s.matches('\n').count())
+                + 1;
+            format!(" (line {line})")
+        }
+        None => String::new(),
+    }
+}
+
+fn validate_limits(limits: &UpstreamLimits) -> Result<(), ConfigError> {
+    if limits.pd_timeout.is_zero() || limits.pd_attempt_timeout.is_zero() {
+        return Err(ConfigError::Limits("PD timeouts must be above zero".into()));
+    }
+    if limits.max_body_bytes == 0 {
+        return Err(ConfigError::Limits(
+            "the upstream body cap must be above zero".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn validate_clusters(clusters: Vec<FileCluster>) -> Result<Vec<ClusterConfig>, ConfigError> {
+    if clusters.is_empty() {
+        return Err(ConfigError::NoCluster);
+    }
+    let mut seen = HashSet::new();
+    clusters
+        .into_iter()
+        .map(|c| {
+            if !is_valid_cluster_name(&c.name) {
+                return Err(ConfigError::ClusterName(c.name));
+            }
+            if !seen.insert(c.name.clone()) {
+                return Err(ConfigError::DuplicateCluster(c.name));
+            }
+            let pd_endpoints =
+                c.pd.iter()
+                    .map(|u| u.trim())
+                    .filter(|u| !u.is_empty())
+                    .map(|u| parse_base_url(&c.name, "PD", u))
+                    .collect::<Result<Vec<_>, _>>()?;
+            if pd_endpoints.is_empty() {
+                return Err(ConfigError::NoPdEndpoint(c.name));
+            }
+            let prometheus = match c.prometheus.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(u) => Some(parse_base_url(&c.name, "Prometheus", u)?),
+            };
+            Ok(ClusterConfig {
+                name: c.name,
+                pd_endpoints,
+                prometheus,
+            })
+        })
+        .collect()
+}
+
+fn is_valid_cluster_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && name.len() <= 64
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+/// Parses an upstream base URL. A path prefix is kept (a PD behind a proxy), with its trailing
+/// slash removed so that API paths can be appended.
+fn parse_base_url(cluster: &str, what: &'static str, raw: &str) -> Result<Url, ConfigError> {
+    let err = |reason: String| ConfigError::Url {
+        cluster: cluster.to_owned(),
+        what,
+        url: raw.to_owned(),
+        reason,
+    };
+    let mut url = Url::parse(raw).map_err(|e| err(e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(err("the scheme must be http or https".into()));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(err("the URL has no host".into()));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(err("a base URL cannot have a query or a fragment".into()));
+    }
+    let trimmed = url.path().trim_end_matches('/').to_owned();
+    url.set_path(&trimmed);
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn serve(args: &[&str]) -> Result<ServeConfig, ConfigError> {
+        let mut argv = vec!["tikv-lens", "serve"];
+        argv.extend_from_slice(args);
+        match Cli::try_parse_from(argv).expect("flags parse").command {
+            Command::Serve(args) => args.into_config(),
+            Command::Openapi => unreachable!("serve was given"),
+        }
+    }
+
+    #[test]
+    fn single_cluster_from_flags() {
+        let cfg = serve(&[
+            "--pd",
+            "http://pd-0:2379/,http://pd-1:2379",
+            "--cluster",
+            "east",
+        ])
+        .unwrap();
+        assert_eq!(cfg.clusters.len(), 1);
+        assert_eq!(cfg.clusters[0].name, "east");
+        assert_eq!(
+            cfg.clusters[0].pd_endpoints[0].as_str(),
+            "http://pd-0:2379/"
+        );
+        assert_eq!(
+            cfg.clusters[0].pd_endpoints[1].as_str(),
+            "http://pd-1:2379/"
+        );
+        assert!(cfg.clusters[0].prometheus.is_none());
+    }
+
+    #[test]
+    fn path_prefix_is_kept_without_trailing_slash() {
+        let cfg = serve(&[
+            "--pd",
+            "https://proxy/pd-east/",
+            "--prometheus",
+            "http://vm/select/0/prometheus/",
+        ])
+        .unwrap();
+        assert_eq!(cfg.clusters[0].pd_endpoints[0].path(), "/pd-east");
+        assert_eq!(
+            cfg.clusters[0].prometheus.as_ref().unwrap().path(),
+            "/select/0/prometheus"
+        );
+    }
+
+    #[test]
+    fn rejects_bad_urls_and_names() {
+        assert!(matches!(
+            serve(&["--pd", "ftp://pd:2379"]),
+            Err(ConfigError::Url { .. })
+        ));
+        assert!(matches!(
+            serve(&["--pd", "not a url"]),
+            Err(ConfigError::Url { .. })
+        ));
+        assert!(matches!(
+            serve(&["--pd", "http://pd:2379?x=1"]),
+            Err(ConfigError::Url { .. })
+        ));
+        assert!(matches!(
+            serve(&["--pd", "http://pd:2379", "--cluster", "a/b"]),
+            Err(ConfigError::ClusterName(_))
+        ));
+        assert!(matches!(serve(&[]), Err(ConfigError::NoCluster)));
+        assert!(matches!(
+            serve(&["--pd", " , "]),
+            Err(ConfigError::NoCluster)
+        ));
+    }
+
+    #[test]
+    fn config_and_pd_conflict() {
+        let err = Cli::try_parse_from([
+            "tikv-lens",
+            "serve",
+            "--pd",
+            "http://a",
+            "--config",
+            "x.toml",
+        ])
+        .unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::ArgumentConflict);
+    }
+
+    #[test]
+    fn multi_cluster_file() {
+        let dir = std::env::temp_dir().join(format!("tikv-lens-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("ok.toml");
+        std::fs::write(
+            &path,
+            r#"
+[[clusters]]
+name = "east"
+pd = ["http://pd-e0:2379", "http://pd-e1:2379"]
+prometheus = "http://prom-e:9090"
+
+[[clusters]]
+name = "west"
+pd = ["http://pd-w0:2379"]
+"#,
+        )
+        .unwrap();
+        let cfg = serve(&["--config", path.to_str().unwrap()]).unwrap();
+        assert_eq!(
+            cfg.clusters
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect::<Vec<_>>(),
+            ["east", "west"]
+        );
+        assert_eq!(cfg.clusters[0].pd_endpoints.len(), 2);
+        assert!(cfg.clusters[1].prometheus.is_none());
+
+        let dup = dir.join("dup.toml");
+        std::fs::write(
+            &dup,
+            "[[clusters]]\nname='a'\npd=['http://x']\n[[clusters]]\nname='a'\npd=['http://y']\n",
+        )
+        .unwrap();
+        assert!(matches!(
+            serve(&["--config", dup.to_str().unwrap()]),
+            Err(ConfigError::DuplicateCluster(_))
+        ));
+
+        let typo = dir.join("typo.toml");
+        std::fs::write(&typo, "[[clusters]]\nname='a'\npds=['http://x']\n").unwrap();
+        let err = serve(&["--config", typo.to_str().unwrap()]).unwrap_err();
+        assert!(matches!(err, ConfigError::Parse { .. }));
+        assert!(!err.to_string().contains('\n'), "one line: {err}");
+
+        let missing = serve(&["--config", dir.join("absent.toml").to_str().unwrap()]).unwrap_err();
+        assert!(matches!(missing, ConfigError::Read { .. }));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn zero_timeouts_are_refused() {
+        assert!(matches!(
+            serve(&["--pd", "http://pd:2379", "--pd-timeout", "0s"]),
+            Err(ConfigError::Limits(_))
+        ));
+    }
+}

@@ -1,0 +1,255 @@
+//! [`ApiError`], the one error type handlers return, and its `application/problem+json` form.
+//!
+//! Every client mistake is a 400 naming the parameter; every upstream failure keeps the upstream
+//! and its status; nothing a client or an upstream sends becomes a 500.
+
+use axum::Json;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::model::Problem;
+use crate::normalize::FieldError;
+use crate::upstream::{Upstream, UpstreamError};
+
+/// The media type of every error answer (RFC 9457).
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Everything a handler can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// A path or query parameter is malformed or out of range.
+    #[error("{parameter}: {detail}")]
+    BadParameter {
+        parameter: &'static str,
+        detail: String,
+    },
+    /// No cluster is configured under this name.
+    #[error("no cluster named {0:?} is configured")]
+    UnknownCluster(String),
+    /// The cluster has no such resource (a store or region id PD does not know).
+    #[error("{kind} {id} not found in cluster {cluster:?}")]
+    NotFound {
+        kind: &'static str,
+        id: String,
+        cluster: String,
+    },
+    /// No route matches the path.
+    #[error("no route for {0}")]
+    RouteNotFound(String),
+    /// The route exists but only answers GET and HEAD.
+    #[error("only GET and HEAD are allowed here")]
+    MethodNotAllowed,
+    /// A cluster's PD has not answered yet (readiness).
+    #[error("not ready: {0}")]
+    NotReady(String),
+    /// An upstream failed or answered with something unusable.
+    #[error(transparent)]
+    Upstream(#[from] UpstreamError),
+}
+
+impl ApiError {
+    /// Turns a normalization failure into the upstream error it is: PD sent a value that does not
+    /// mean anything.
+    pub fn bad_upstream_value(upstream: Upstream, path: &str, e: FieldError) -> Self {
+        ApiError::Upstream(UpstreamError::Decode {
+            upstream,
+            path: path.to_owned(),
+            field: e.field,
+            message: e.message,
+        })
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadParameter { .. } => StatusCode::BAD_REQUEST,
+            ApiError::UnknownCluster(_)
+            | ApiError::NotFound { .. }
+            | ApiError::RouteNotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Upstream(e) => match e {
+                UpstreamError::Unreachable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+                UpstreamError::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
+                // PD's "no leader" and its rate limiter mean "try again soon", not "broken".
+                UpstreamError::Status {
+                    status: 503 | 429, ..
+                } => StatusCode::SERVICE_UNAVAILABLE,
+                UpstreamError::Status { .. }
+                | UpstreamError::TooLarge { .. }
+                | UpstreamError::Decode { .. } => StatusCode::BAD_GATEWAY,
+            },
+        }
+    }
+
+    /// The problem `type` (a stable URN) and `title` for this error.
+    fn kind(&self) -> (&'static str, &'static str) {
+        match self {
+            ApiError::BadParameter { .. } => ("bad-parameter", "Bad parameter"),
+            ApiError::UnknownCluster(_) => ("unknown-cluster", "Unknown cluster"),
+            ApiError::NotFound { .. } => ("not-found", "Not found"),
+            ApiError::RouteNotFound(_) => ("no-such-route", "No such route"),
+            ApiError::MethodNotAllowed => ("method-not-allowed", "Method not allowed"),
+            ApiError::NotReady(_) => ("not-ready", "Not ready"),
+            ApiError::Upstream(e) => match e {
+                UpstreamError::Unreachable { .. } => {
+                    ("upstream-unavailable", "Upstream unavailable")
+                }
+                UpstreamError::Timeout { .. } => ("upstream-timeout", "Upstream timed out"),
+                UpstreamError::Status {
+                    status: 503 | 429, ..
+                } => ("upstream-unavailable", "Upstream unavailable"),
+                UpstreamError::Status { .. } => ("upstream-error", "Upstream error"),
+                UpstreamError::TooLarge { .. } => {
+                    ("upstream-too-large", "Upstream answer too large")
+                }
+                UpstreamError::Decode { .. } => {
+                    ("upstream-bad-response", "Upstream sent an unusable answer")
+                }
+            },
+        }
+    }
+
+    /// The public problem body.
+    pub fn to_problem(&self) -> Problem {
+        let (kind, title) = self.kind();
+        let (parameter, detail) = match self {
+            ApiError::BadParameter { parameter, detail } => (
+                Some((*parameter).to_owned()),
+                format!("{parameter}: {detail}"),
+            ),
+            other => (None, other.to_string()),
+        };
+        let (upstream, upstream_status) = match self {
+            ApiError::Upstream(e) => (Some(e.upstream().as_str().to_owned()), e.upstream_status()),
+            ApiError::NotReady(_) => (Some(Upstream::Pd.as_str().to_owned()), None),
+            _ => (None, None),
+        };
+        Problem {
+            kind: format!("urn:tikv-lens:problem:{kind}"),
+            title: title.to_owned(),
+            status: self.status().as_u16(),
+            detail,
+            parameter,
+            upstream,
+            upstream_status,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if status.is_server_error() {
+            tracing::warn!(error = %self, "upstream failure");
+        }
+        let mut response = (status, Json(self.to_problem())).into_response();
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        if status == StatusCode::METHOD_NOT_ALLOWED {
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        }
+        response
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        ApiError::BadParameter {
+            parameter: "query",
+            detail: rejection.body_text(),
+        }
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        ApiError::BadParameter {
+            parameter: "path",
+            detail: rejection.body_text(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upstream_errors_map_to_gateway_statuses() {
+        let status = |e: UpstreamError| ApiError::from(e).status().as_u16();
+        let path = || "/pd/api/v1/stores".to_owned();
+        assert_eq!(
+            status(UpstreamError::Unreachable {
+                upstream: Upstream::Pd,
+                path: path(),
+                detail: "refused".into()
+            }),
+            503
+        );
+        assert_eq!(
+            status(UpstreamError::Timeout {
+                upstream: Upstream::Pd,
+                path: path(),
+                after: std::time::Duration::from_secs(1)
+            }),
+            504
+        );
+        assert_eq!(
+            status(UpstreamError::Status {
+                upstream: Upstream::Pd,
+                path: path(),
+                status: 500,
+                message: "x".into()
+            }),
+            502
+        );
+        assert_eq!(
+            status(UpstreamError::Status {
+                upstream: Upstream::Pd,
+                path: path(),
+                status: 503,
+                message: "x".into()
+            }),
+            503
+        );
+        assert_eq!(
+            status(UpstreamError::TooLarge {
+                upstream: Upstream::Pd,
+                path: path(),
+                limit: 1
+            }),
+            502
+        );
+    }
+
+    #[test]
+    fn bad_parameter_names_it() {
+        let p = ApiError::BadParameter {
+            parameter: "state",
+            detail: "\"sideways\" is not a store state".into(),
+        }
+        .to_problem();
+        assert_eq!(p.status, 400);
+        assert_eq!(p.parameter.as_deref(), Some("state"));
+        assert!(p.detail.starts_with("state: "));
+        assert_eq!(p.upstream, None);
+    }
+
+    #[test]
+    fn upstream_problem_names_pd_and_its_status() {
+        let p = ApiError::from(UpstreamError::Status {
+            upstream: Upstream::Pd,
+            path: "/pd/api/v1/stores".into(),
+            status: 500,
+            message: "[PD:cluster:ErrNotBootstrapped]TiKV cluster not bootstrapped".into(),
+        })
+        .to_problem();
+        assert_eq!(p.upstream.as_deref(), Some("pd"));
+        assert_eq!(p.upstream_status, Some(500));
+        assert!(p.detail.contains("ErrNotBootstrapped"));
+    }
+}

@@ -1,0 +1,37 @@
+//! tikv-lens: a typed, documented JSON API in front of a TiKV cluster's PD and Prometheus.
+//!
+//! PD answers in human strings (`"1.747TiB"`, `"169h50m10.79s"`), ids above 2^53, omitted zero
+//! fields and shapes that changed between versions. tikv-lens reads those answers and serves one
+//! stable, documented shape with units in the field names, so dashboards and `curl | jq` never
+//! have to parse PD's formats themselves.
+//!
+//! # Layout
+//!
+//! Data flows one way: `api` → `normalize` → {`upstream`, `model`}. `model` and `upstream` never
+//! import each other, so a PD field rename cannot leak into the public schema.
+//!
+//! - [`config`]: the command line (clap, every flag also an environment variable) and the TOML
+//!   file for several clusters; validated into [`config::ServeConfig`].
+//! - [`server`]: [`server::app`] builds the whole router (tests drive it without a socket) and
+//!   [`server::run`] serves it until shutdown.
+//! - [`state`]: [`state::AppState`], the clusters this process fronts and their upstream clients.
+//! - [`openapi`]: the OpenAPI document, derived from the handlers and model types.
+//! - [`error`]: [`error::ApiError`], the one error type handlers return, rendered as
+//!   `application/problem+json`.
+//! - [`upstream`]: raw wire types and HTTP clients, one folder per upstream. Wire types accept
+//!   what PD v4 to v9 really send; they are never part of the public schema.
+//! - [`normalize`]: pure functions, no I/O: wire types to model types, PD byte sizes, Go
+//!   durations and timestamps.
+//! - [`model`]: the public types (`Serialize` + `ToSchema`); their doc comments become the
+//!   descriptions in the OpenAPI document.
+//! - [`api`]: one module per resource: handlers and their `routes()`.
+
+pub mod api;
+pub mod config;
+pub mod error;
+pub mod model;
+pub mod normalize;
+pub mod openapi;
+pub mod server;
+pub mod state;
+pub mod upstream;

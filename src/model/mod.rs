@@ -1,0 +1,24 @@
+//! Public response types: `Serialize` + `ToSchema`, and nothing from `upstream`.
+//!
+//! Their doc comments become the descriptions in the OpenAPI document, so each field says its
+//! unit and meaning. Conventions (see the API contract): units in field names, ids as decimal
+//! strings, points in time as RFC 3339 UTC, absent data as `null` rather than an omitted field.
+
+mod cluster;
+mod id;
+mod member;
+mod problem;
+mod readiness;
+mod store;
+mod warning;
+
+pub use cluster::{
+    ClusterHealth, ClusterList, ClusterOverview, ClusterSummary, PdOverview, StorageTotals,
+    StoreStateCounts,
+};
+pub use id::PdId;
+pub use member::{Member, MemberList, MemberRef};
+pub use problem::Problem;
+pub use readiness::{ClusterReadiness, Liveness, Readiness};
+pub use store::{NodeState, Store, StoreDetail, StoreEngine, StoreList, StoreState};
+pub use warning::{Warning, WarningSource};

@@ -1,0 +1,41 @@
+//! Pure functions, no I/O: PD's wire formats to the public model.
+//!
+//! The string parsers (`byte_size`, `go_duration`, `timestamp`) are public and property-tested;
+//! the wire-to-model conversions report a bad value as a [`FieldError`] naming the field, which
+//! the API turns into a 502 naming PD, the path and the field.
+
+pub mod byte_size;
+pub mod go_duration;
+mod member;
+mod overview;
+mod store;
+pub mod timestamp;
+
+pub(crate) use member::{member_list, pd_overview};
+pub use overview::{storage_totals, store_state_counts};
+pub(crate) use store::{store, store_list};
+
+/// A value in an upstream body that decoded but makes no sense (a size that is not a size).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct FieldError {
+    /// Where the value is, e.g. `stores[2].status.capacity`.
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl FieldError {
+    fn new(field: &str, message: impl ToString) -> Self {
+        Self {
+            field: field.to_owned(),
+            message: message.to_string(),
+        }
+    }
+
+    /// Places the field under a parent, e.g. `status.capacity` under `stores[2]`.
+    fn within(mut self, parent: &str) -> Self {
+        self.field = format!("{parent}.{}", self.field);
+        self
+    }
+}

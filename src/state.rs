@@ -1,0 +1,84 @@
+//! [`AppState`]: the clusters this process fronts, each with its upstream clients.
+//!
+//! Built once from a validated [`ServeConfig`]; handlers only read it. Clients never take a URL
+//! from a request: a request names a cluster, and the cluster owns its endpoints.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use url::Url;
+
+use crate::config::{ClusterConfig, ServeConfig, UpstreamLimits};
+use crate::error::ApiError;
+use crate::upstream::pd::PdClient;
+
+/// Shared, cheaply clonable state of the service.
+#[derive(Clone)]
+pub struct AppState {
+    clusters: Arc<[Arc<Cluster>]>,
+}
+
+/// One fronted cluster.
+pub struct Cluster {
+    /// The configured name: the `{cluster}` path segment.
+    pub name: String,
+    pub pd: PdClient,
+    /// The Prometheus base URL, when configured.
+    pub prometheus: Option<Url>,
+    /// Latched once a PD endpoint answered, for `/readyz`.
+    ready: AtomicBool,
+}
+
+impl Cluster {
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Relaxed)
+    }
+
+    pub fn mark_ready(&self) {
+        self.ready.store(true, Ordering::Relaxed);
+    }
+}
+
+impl AppState {
+    /// Builds the clients for every configured cluster.
+    pub fn new(config: &ServeConfig) -> Result<Self, reqwest::Error> {
+        Self::from_clusters(&config.clusters, config.upstream)
+    }
+
+    pub fn from_clusters(
+        clusters: &[ClusterConfig],
+        limits: UpstreamLimits,
+    ) -> Result<Self, reqwest::Error> {
+        // One connection pool for every upstream; deadlines are applied per request.
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("tikv-lens/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(limits.pd_attempt_timeout)
+            .pool_idle_timeout(std::time::Duration::from_secs(60))
+            .build()?;
+        let clusters = clusters
+            .iter()
+            .map(|c| {
+                Arc::new(Cluster {
+                    name: c.name.clone(),
+                    pd: PdClient::new(http.clone(), c.pd_endpoints.clone(), limits),
+                    prometheus: c.prometheus.clone(),
+                    ready: AtomicBool::new(false),
+                })
+            })
+            .collect();
+        Ok(Self { clusters })
+    }
+
+    /// Every cluster, in configuration order.
+    pub fn clusters(&self) -> &[Arc<Cluster>] {
+        &self.clusters
+    }
+
+    /// The cluster named in a request path, or a 404.
+    pub fn cluster(&self, name: &str) -> Result<&Arc<Cluster>, ApiError> {
+        self.clusters
+            .iter()
+            .find(|c| c.name == name)
+            .ok_or_else(|| ApiError::UnknownCluster(name.to_owned()))
+    }
+}

@@ -1,0 +1,112 @@
+//! Reading upstream bodies: a size cap that stops reading (not one checked after the fact), and
+//! JSON decoding that names the field that failed.
+
+use bytes::{Bytes, BytesMut};
+use serde::de::DeserializeOwned;
+
+use super::{Upstream, UpstreamError};
+
+/// Why a body could not be read in full.
+pub(crate) enum BodyError {
+    TooLarge,
+    Transport(reqwest::Error),
+}
+
+/// Reads a response body, refusing to buffer more than `cap` bytes.
+pub(crate) async fn read_capped(
+    mut response: reqwest::Response,
+    cap: usize,
+) -> Result<Bytes, BodyError> {
+    if response
+        .content_length()
+        .is_some_and(|len| len > cap as u64)
+    {
+        return Err(BodyError::TooLarge);
+    }
+    let mut body = BytesMut::new();
+    while let Some(chunk) = response.chunk().await.map_err(BodyError::Transport)? {
+        if body.len() + chunk.len() > cap {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// Decodes a JSON body; on failure the error names the field path (`stores[2].status.capacity`).
+pub(crate) fn decode_json<T: DeserializeOwned>(
+    upstream: Upstream,
+    path: &str,
+    body: &[u8],
+) -> Result<T, UpstreamError> {
+    let decode_error = |field: String, message: String| UpstreamError::Decode {
+        upstream,
+        path: path.to_owned(),
+        field,
+        message,
+    };
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let field = e.path().to_string();
+        decode_error(field, e.into_inner().to_string())
+    })?;
+    de.end()
+        .map_err(|e| decode_error(".".into(), e.to_string()))?;
+    Ok(value)
+}
+
+/// The start of an error body as text, for messages: at most 512 bytes, lossily decoded, with
+/// the JSON-string quoting PD puts around its messages removed.
+pub(crate) fn body_excerpt(body: &[u8]) -> String {
+    let head = &body[..body.len().min(512)];
+    let text = String::from_utf8_lossy(head);
+    let trimmed = text.trim();
+    match serde_json::from_str::<String>(trimmed) {
+        Ok(unquoted) => unquoted,
+        Err(_) => trimmed.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Outer {
+        #[allow(dead_code)]
+        items: Vec<Inner>,
+    }
+    #[derive(Debug, serde::Deserialize)]
+    struct Inner {
+        #[allow(dead_code)]
+        n: u64,
+    }
+
+    #[test]
+    fn decode_error_names_the_field() {
+        let err = decode_json::<Outer>(Upstream::Pd, "/x", br#"{"items":[{"n":1},{"n":"two"}]}"#)
+            .unwrap_err();
+        match err {
+            UpstreamError::Decode { field, .. } => assert_eq!(field, "items[1].n"),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn trailing_garbage_and_truncation_are_decode_errors() {
+        assert!(decode_json::<Outer>(Upstream::Pd, "/x", br#"{"items":[]} x"#).is_err());
+        assert!(decode_json::<Outer>(Upstream::Pd, "/x", br#"{"items":[{"n":1}"#).is_err());
+        assert!(decode_json::<Outer>(Upstream::Pd, "/x", b"<html>502</html>").is_err());
+        assert!(decode_json::<Outer>(Upstream::Pd, "/x", b"\xff\xfe").is_err());
+    }
+
+    #[test]
+    fn excerpt_unquotes_pd_json_strings() {
+        assert_eq!(
+            body_excerpt(b"\"[PD:core:ErrStoreNotFound]store 42 not found\"\n"),
+            "[PD:core:ErrStoreNotFound]store 42 not found"
+        );
+        assert_eq!(body_excerpt(b"404 page not found\n"), "404 page not found");
+        assert_eq!(body_excerpt(&[b'a'; 2000]).len(), 512);
+    }
+}

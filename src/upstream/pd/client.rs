@@ -1,0 +1,215 @@
+//! The PD client: several endpoints per cluster, a deadline on every read, a cap on every body.
+//!
+//! PD's HTTP API is served by every member (followers proxy to the leader), so any endpoint can
+//! answer. The client starts with the endpoint that answered last; on a connection failure, an
+//! attempt timeout or a 503 (PD's "no leader" answer) it tries the next one. It never retries a
+//! 4xx or another 5xx: those are answers, and a retry would only double PD's load.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use tokio::time::Instant;
+use url::Url;
+
+use super::wire;
+use crate::config::UpstreamLimits;
+use crate::upstream::http::{BodyError, body_excerpt, decode_json, read_capped};
+use crate::upstream::{Upstream, UpstreamError};
+
+/// A client for one cluster's PD endpoints.
+#[derive(Debug)]
+pub struct PdClient {
+    http: reqwest::Client,
+    endpoints: Vec<Url>,
+    /// Index of the endpoint that answered last; reads start there.
+    preferred: AtomicUsize,
+    limits: UpstreamLimits,
+}
+
+/// How one attempt on one endpoint ended, when it did not produce an answer.
+enum AttemptFailure {
+    /// Worth trying the next endpoint: the endpoint is down, hung, or has no leader.
+    Retryable(UpstreamError),
+    /// An answer (a 4xx, another 5xx, an oversized body): final.
+    Final(UpstreamError),
+}
+
+/// A successful PD answer that may be the "not found" status of a lookup.
+pub(crate) enum Lookup<T> {
+    Found(T),
+    NotFound,
+}
+
+impl PdClient {
+    /// Builds a client; `endpoints` must be non-empty (the config guarantees it).
+    pub fn new(http: reqwest::Client, endpoints: Vec<Url>, limits: UpstreamLimits) -> Self {
+        Self {
+            http,
+            endpoints,
+            preferred: AtomicUsize::new(0),
+            limits,
+        }
+    }
+
+    /// The configured endpoints, in order.
+    pub fn endpoints(&self) -> &[Url] {
+        &self.endpoints
+    }
+
+    pub(crate) async fn stores(
+        &self,
+        include_tombstones: bool,
+    ) -> Result<wire::StoresResponse, UpstreamError> {
+        // `/stores` leaves tombstones out; asking for every state by number brings them back
+        // (the integer form works from v4 on; PD rejects state names with a 500).
+        let path = if include_tombstones {
+            "/pd/api/v1/stores?state=0&state=1&state=2"
+        } else {
+            "/pd/api/v1/stores"
+        };
+        self.get_json(path).await
+    }
+
+    pub(crate) async fn store(&self, id: u64) -> Result<Lookup<wire::StoreInfo>, UpstreamError> {
+        let path = format!("/pd/api/v1/store/{id}");
+        match self.get_json(&path).await {
+            Ok(store) => Ok(Lookup::Found(store)),
+            Err(UpstreamError::Status { status: 404, .. }) => Ok(Lookup::NotFound),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub(crate) async fn members(&self) -> Result<wire::MembersResponse, UpstreamError> {
+        self.get_json("/pd/api/v1/members").await
+    }
+
+    pub(crate) async fn health(&self) -> Result<Vec<wire::MemberHealth>, UpstreamError> {
+        self.get_json("/pd/api/v1/health").await
+    }
+
+    pub(crate) async fn status(&self) -> Result<wire::PdStatus, UpstreamError> {
+        self.get_json("/pd/api/v1/status").await
+    }
+
+    pub(crate) async fn region_count(&self) -> Result<wire::RegionCount, UpstreamError> {
+        self.get_json("/pd/api/v1/regions/count").await
+    }
+
+    /// GETs `path` (absolute, with its query, built by tikv-lens only) and decodes the JSON body.
+    async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T, UpstreamError> {
+        let body = self.get(path).await?;
+        decode_json(Upstream::Pd, path, &body)
+    }
+
+    async fn get(&self, path: &str) -> Result<bytes::Bytes, UpstreamError> {
+        let deadline = Instant::now() + self.limits.pd_timeout;
+        let start = self.preferred.load(Ordering::Relaxed);
+        let n = self.endpoints.len();
+        let mut last_failure = None;
+        for offset in 0..n {
+            let index = (start + offset) % n;
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                break;
+            }
+            let attempt_timeout = remaining.min(self.limits.pd_attempt_timeout);
+            match self
+                .attempt(&self.endpoints[index], path, attempt_timeout)
+                .await
+            {
+                Ok(body) => {
+                    self.preferred.store(index, Ordering::Relaxed);
+                    return Ok(body);
+                }
+                Err(AttemptFailure::Final(e)) => {
+                    // An answer, even an error, means this endpoint is alive: keep using it.
+                    self.preferred.store(index, Ordering::Relaxed);
+                    return Err(e);
+                }
+                Err(AttemptFailure::Retryable(e)) => {
+                    tracing::debug!(endpoint = %self.endpoints[index], path, error = %e, "PD endpoint failed; trying the next");
+                    last_failure = Some(e);
+                }
+            }
+        }
+        Err(last_failure.unwrap_or_else(|| UpstreamError::Timeout {
+            upstream: Upstream::Pd,
+            path: path.to_owned(),
+            after: self.limits.pd_timeout,
+        }))
+    }
+
+    async fn attempt(
+        &self,
+        base: &Url,
+        path: &str,
+        timeout: Duration,
+    ) -> Result<bytes::Bytes, AttemptFailure> {
+        let url = format!("{}{}", base.as_str().trim_end_matches('/'), path);
+        let timed_out = || {
+            AttemptFailure::Retryable(UpstreamError::Timeout {
+                upstream: Upstream::Pd,
+                path: path.to_owned(),
+                after: timeout,
+            })
+        };
+        let transport = |e: reqwest::Error| {
+            AttemptFailure::Retryable(UpstreamError::Unreachable {
+                upstream: Upstream::Pd,
+                path: path.to_owned(),
+                detail: format!("{base}: {}", error_chain(&e)),
+            })
+        };
+        let exchange = async {
+            let response = self
+                .http
+                .get(&url)
+                .header(reqwest::header::ACCEPT, "application/json")
+                .send()
+                .await
+                .map_err(transport)?;
+            let status = response.status();
+            let body = read_capped(response, self.limits.max_body_bytes)
+                .await
+                .map_err(|e| match e {
+                    BodyError::TooLarge => AttemptFailure::Final(UpstreamError::TooLarge {
+                        upstream: Upstream::Pd,
+                        path: path.to_owned(),
+                        limit: self.limits.max_body_bytes,
+                    }),
+                    BodyError::Transport(e) => transport(e),
+                })?;
+            if status.is_success() {
+                return Ok(body);
+            }
+            let error = UpstreamError::Status {
+                upstream: Upstream::Pd,
+                path: path.to_owned(),
+                status: status.as_u16(),
+                message: body_excerpt(&body),
+            };
+            if status == reqwest::StatusCode::SERVICE_UNAVAILABLE {
+                Err(AttemptFailure::Retryable(error))
+            } else {
+                Err(AttemptFailure::Final(error))
+            }
+        };
+        match tokio::time::timeout(timeout, exchange).await {
+            Ok(result) => result,
+            Err(_) => Err(timed_out()),
+        }
+    }
+}
+
+/// reqwest's Display hides the cause ("error sending request"); the chain says "connection refused".
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

@@ -1,0 +1,5 @@
+//! Integration tests: the real service over HTTP, in front of a fake PD serving the fixtures.
+
+mod support;
+
+mod smoke;

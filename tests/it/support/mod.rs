@@ -1,0 +1,336 @@
+//! Test support: a fake PD on 127.0.0.1:0 that serves canned bodies with PD's own statuses and
+//! content types, and the real tikv-lens server started in front of it on another port.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{HeaderValue, Request, StatusCode, header};
+use axum::response::Response;
+use tikv_lens::config::{ClusterConfig, UpstreamLimits};
+use tikv_lens::state::AppState;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+/// PD's `rd.JSON` content type (indented bodies, JSON-string errors).
+pub const PD_JSON: &str = "application/json; charset=UTF-8";
+/// PD's `rd.Data` content type (compact easyjson region bodies).
+pub const PD_DATA: &str = "application/octet-stream";
+/// PD's `http.Error` content type (redirector, rate limiter, unknown route).
+pub const PD_TEXT: &str = "text/plain; charset=utf-8";
+
+/// The bytes of a fixture under `tests/fixtures/pd/`.
+pub fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/fixtures/pd/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {path}: {e}"))
+}
+
+/// One canned answer.
+#[derive(Clone)]
+pub struct Canned {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: Vec<u8>,
+    /// Wait this long before answering (a slow or hung PD).
+    pub delay: Duration,
+}
+
+impl Canned {
+    pub fn new(status: u16, content_type: &'static str, body: impl Into<Vec<u8>>) -> Self {
+        Self {
+            status,
+            content_type,
+            body: body.into(),
+            delay: Duration::ZERO,
+        }
+    }
+
+    /// A 200 `rd.JSON` answer with a fixture's bytes.
+    pub fn json(fixture_name: &str) -> Self {
+        Self::new(200, PD_JSON, fixture(fixture_name))
+    }
+
+    pub fn delayed(mut self, delay: Duration) -> Self {
+        self.delay = delay;
+        self
+    }
+}
+
+#[derive(Default)]
+struct Routes {
+    canned: HashMap<String, Canned>,
+    hits: HashMap<String, usize>,
+}
+
+/// A fake PD endpoint. Unknown paths answer like gorilla/mux: 404 `404 page not found`.
+pub struct FakePd {
+    pub addr: SocketAddr,
+    routes: Arc<Mutex<Routes>>,
+    _shutdown: oneshot::Sender<()>,
+}
+
+impl FakePd {
+    pub async fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let routes = Arc::new(Mutex::new(Routes::default()));
+        let shared = routes.clone();
+        let app = axum::Router::new().fallback(move |req: Request<Body>| {
+            let routes = shared.clone();
+            let key = req
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_default();
+            async move { answer(&routes, key).await }
+        });
+        let (tx, rx) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await
+                .unwrap();
+        });
+        Self {
+            addr,
+            routes,
+            _shutdown: tx,
+        }
+    }
+
+    /// Answers `path_and_query` (exactly as tikv-lens sends it) with `canned`.
+    pub fn serve(&self, path_and_query: &str, canned: Canned) -> &Self {
+        self.routes
+            .lock()
+            .unwrap()
+            .canned
+            .insert(path_and_query.to_owned(), canned);
+        self
+    }
+
+    /// Answers `path_and_query` with a 200 `rd.JSON` fixture.
+    pub fn serve_json(&self, path_and_query: &str, fixture_name: &str) -> &Self {
+        self.serve(path_and_query, Canned::json(fixture_name))
+    }
+
+    /// The healthy v8.5 cluster of the shared fixtures: members, health, status, stores,
+    /// store 1, region count.
+    pub fn serve_v85_cluster(&self) -> &Self {
+        self.serve_json("/pd/api/v1/members", "members.json")
+            .serve_json("/pd/api/v1/health", "health.json")
+            .serve_json("/pd/api/v1/status", "status.json")
+            .serve_json("/pd/api/v1/stores", "stores.json")
+            .serve_json(
+                "/pd/api/v1/stores?state=0&state=1&state=2",
+                "stores_state_0_1_2.json",
+            )
+            .serve_json("/pd/api/v1/store/1", "store_1.json")
+            .serve_json("/pd/api/v1/regions/count", "regions_count.json")
+    }
+
+    /// How many requests `path_and_query` received.
+    pub fn hits(&self, path_and_query: &str) -> usize {
+        self.routes
+            .lock()
+            .unwrap()
+            .hits
+            .get(path_and_query)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Requests received on every path.
+    pub fn total_hits(&self) -> usize {
+        self.routes.lock().unwrap().hits.values().sum()
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+async fn answer(routes: &Mutex<Routes>, key: String) -> Response {
+    let canned = {
+        let mut routes = routes.lock().unwrap();
+        *routes.hits.entry(key.clone()).or_default() += 1;
+        routes.canned.get(&key).cloned()
+    };
+    let canned = canned.unwrap_or_else(|| Canned::new(404, PD_TEXT, "404 page not found\n"));
+    if !canned.delay.is_zero() {
+        tokio::time::sleep(canned.delay).await;
+    }
+    let mut response = Response::new(Body::from(canned.body));
+    *response.status_mut() = StatusCode::from_u16(canned.status).unwrap();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(canned.content_type),
+    );
+    if canned.content_type == PD_TEXT {
+        response.headers_mut().insert(
+            "x-content-type-options",
+            HeaderValue::from_static("nosniff"),
+        );
+    }
+    response
+}
+
+/// An address on 127.0.0.1 that refuses connections (bound, then released).
+pub async fn refused_url() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    format!("http://{addr}")
+}
+
+/// The real tikv-lens server on 127.0.0.1:0.
+pub struct Lens {
+    pub base: String,
+    client: reqwest::Client,
+    _shutdown: oneshot::Sender<()>,
+}
+
+/// A JSON answer of tikv-lens.
+pub struct Answer {
+    pub status: u16,
+    pub content_type: String,
+    pub headers: reqwest::header::HeaderMap,
+    pub json: serde_json::Value,
+}
+
+impl Lens {
+    /// One cluster named `default` in front of `pd_urls`, with test-sized deadlines.
+    pub async fn single(pd_urls: &[String]) -> Self {
+        Self::start(vec![cluster("default", pd_urls)], test_limits()).await
+    }
+
+    pub async fn start(clusters: Vec<ClusterConfig>, limits: UpstreamLimits) -> Self {
+        let state = AppState::from_clusters(&clusters, limits).unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            tikv_lens::server::run(listener, state, async {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+        });
+        Self {
+            base: format!("http://{addr}"),
+            client: reqwest::Client::new(),
+            _shutdown: tx,
+        }
+    }
+
+    /// GETs `path` and parses the body as JSON (`null` when there is none).
+    pub async fn get(&self, path: &str) -> Answer {
+        self.request(reqwest::Method::GET, path).await
+    }
+
+    pub async fn request(&self, method: reqwest::Method, path: &str) -> Answer {
+        let response = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let content_type = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let bytes = response.bytes().await.unwrap();
+        let json = if bytes.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+                panic!(
+                    "{path}: body is not JSON ({e}): {:?}",
+                    String::from_utf8_lossy(&bytes)
+                )
+            })
+        };
+        Answer {
+            status,
+            content_type,
+            headers,
+            json,
+        }
+    }
+
+    /// GETs `path` and returns the raw body text.
+    pub async fn get_text(&self, path: &str) -> (u16, String) {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap())
+    }
+}
+
+impl Answer {
+    /// Asserts a problem+json answer with this status, and returns it.
+    pub fn problem(&self, status: u16) -> &serde_json::Value {
+        assert_eq!(self.status, status, "body: {}", self.json);
+        assert_eq!(
+            self.content_type, "application/problem+json",
+            "body: {}",
+            self.json
+        );
+        assert_eq!(self.json["status"], status);
+        for key in [
+            "type",
+            "title",
+            "detail",
+            "parameter",
+            "upstream",
+            "upstream_status",
+        ] {
+            assert!(
+                self.json.get(key).is_some(),
+                "problem lacks {key}: {}",
+                self.json
+            );
+        }
+        &self.json
+    }
+
+    /// Asserts a 200 JSON answer and returns the body.
+    pub fn ok(&self) -> &serde_json::Value {
+        assert_eq!(self.status, 200, "body: {}", self.json);
+        assert!(
+            self.content_type.starts_with("application/json"),
+            "{}",
+            self.content_type
+        );
+        &self.json
+    }
+}
+
+pub fn cluster(name: &str, pd_urls: &[String]) -> ClusterConfig {
+    ClusterConfig {
+        name: name.to_owned(),
+        pd_endpoints: pd_urls.iter().map(|u| u.parse().unwrap()).collect(),
+        prometheus: None,
+    }
+}
+
+/// Deadlines short enough for fault tests to end quickly.
+pub fn test_limits() -> UpstreamLimits {
+    UpstreamLimits {
+        pd_timeout: Duration::from_secs(3),
+        pd_attempt_timeout: Duration::from_millis(700),
+        max_body_bytes: 8 * 1024 * 1024,
+    }
+}
