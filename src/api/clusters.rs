@@ -76,7 +76,11 @@ fn without_credentials(url: &Url) -> String {
     // Both setters fail only for URLs that cannot have credentials, which then have none.
     let _ = url.set_username("");
     let _ = url.set_password(None);
-    url.to_string()
+    let text = url.to_string();
+    match text.strip_suffix('/') {
+        Some(bare) if url.path() == "/" => bare.to_owned(),
+        _ => text,
+    }
 }
 
 /// A cluster at a glance: id, PD version, leader and member health, stores by state, storage

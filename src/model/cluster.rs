@@ -85,10 +85,15 @@ pub struct PdOverview {
 pub struct StoreStateCounts {
     /// Every store PD knows, tombstones included.
     pub total: usize,
+    /// Stores in state `up`.
     pub up: usize,
+    /// Stores in state `offline`.
     pub offline: usize,
+    /// Stores in state `tombstone`.
     pub tombstone: usize,
+    /// Stores in state `disconnected`.
     pub disconnected: usize,
+    /// Stores in state `down`.
     pub down: usize,
     /// Stores in a state newer than this API.
     pub unknown: usize,

@@ -39,12 +39,13 @@ pub struct Store {
     /// `true` when the store was marked physically destroyed (removed for good).
     pub physically_destroyed: bool,
     /// Total disk capacity in bytes. PD prints sizes with 4 significant digits (`"1.747TiB"`),
-    /// so this is exact only to about 0.05%. `null` when PD did not report it.
+    /// so this is exact only to about 0.05%. `null` when PD did not report it, or when the store
+    /// never sent a heartbeat (PD then prints `0B`, meaning "no statistics").
     pub capacity_bytes: Option<u64>,
-    /// Free disk space in bytes, approximate like `capacity_bytes`. `null` when not reported.
+    /// Free disk space in bytes, approximate like `capacity_bytes`; `null` as for `capacity_bytes`.
     pub available_bytes: Option<u64>,
-    /// Space used by the store's data in bytes, approximate like `capacity_bytes`. `null` when
-    /// not reported (PD before v4 omitted it).
+    /// Space used by the store's data in bytes, approximate like `capacity_bytes`; `null` as for
+    /// `capacity_bytes`, and when PD did not report it (before v4 it was omitted when zero).
     pub used_bytes: Option<u64>,
     /// Regions whose leader is on this store.
     pub leader_count: u64,

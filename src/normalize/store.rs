@@ -70,6 +70,12 @@ pub(crate) fn store(info: wire::StoreInfo) -> Result<Store, FieldError> {
         .map(|v| parse_go_duration_seconds(v).map_err(|e| FieldError::new("status.uptime", e)))
         .transpose()?;
 
+    // PD prints "0B" for a store it has no statistics from; a store that never heartbeated has
+    // none, so its sizes are unknown rather than zero.
+    let never_heartbeated = last_heartbeat_at.is_none();
+    let size = |field: &str, value: Option<&str>| -> Result<Option<u64>, FieldError> {
+        Ok(size(field, value)?.filter(|bytes| !(never_heartbeated && *bytes == 0)))
+    };
     Ok(Store {
         id: PdId(meta.id),
         address: meta.address,
@@ -176,7 +182,8 @@ mod tests {
         .unwrap();
         assert_eq!(s.last_heartbeat_at, None);
         assert_eq!(s.uptime_seconds, None);
-        assert_eq!(s.capacity_bytes, Some(0));
+        assert_eq!(s.capacity_bytes, None, "PD's 0B means no statistics here");
+        assert_eq!(s.used_bytes, None);
         assert_eq!(s.started_at.unwrap().to_string(), "2025-03-09T09:10:05Z");
     }
 

@@ -3,3 +3,5 @@
 mod support;
 
 mod smoke;
+mod cli;
+mod openapi;

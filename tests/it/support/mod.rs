@@ -223,7 +223,11 @@ impl Lens {
         });
         Self {
             base: format!("http://{addr}"),
-            client: reqwest::Client::new(),
+            // Every test is bounded: no request to tikv-lens may hang a test forever.
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .unwrap(),
             _shutdown: tx,
         }
     }
@@ -333,4 +337,62 @@ pub fn test_limits() -> UpstreamLimits {
         pd_attempt_timeout: Duration::from_millis(700),
         max_body_bytes: 8 * 1024 * 1024,
     }
+}
+
+/// The bytes a PD size string stands for, computed independently of the crate's parser:
+/// `mantissa * 1024^power`, rounded to whole bytes (`binary_bytes(1.747, 4)` for `"1.747TiB"`).
+pub fn binary_bytes(mantissa: f64, power: i32) -> u64 {
+    (mantissa * 1024f64.powi(power)).round() as u64
+}
+
+/// `"<m>MiB"` in bytes.
+pub fn mib(mantissa: f64) -> u64 {
+    binary_bytes(mantissa, 2)
+}
+
+/// `"<m>GiB"` in bytes.
+pub fn gib(mantissa: f64) -> u64 {
+    binary_bytes(mantissa, 3)
+}
+
+/// `"<m>TiB"` in bytes.
+pub fn tib(mantissa: f64) -> u64 {
+    binary_bytes(mantissa, 4)
+}
+
+/// A PD `rd.JSON` error body: the message as a JSON string plus PD's trailing newline.
+pub fn pd_json_string(message: &str) -> Vec<u8> {
+    let mut body = serde_json::to_vec(message).unwrap();
+    body.push(b'\n');
+    body
+}
+
+/// The ids of a store list answer, in the order served.
+pub fn store_ids(body: &serde_json::Value) -> Vec<String> {
+    body["stores"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no stores array: {body}"))
+        .iter()
+        .map(|s| {
+            s["id"]
+                .as_str()
+                .unwrap_or_else(|| panic!("store id is not a string: {s}"))
+                .to_owned()
+        })
+        .collect()
+}
+
+/// The store with this id in a store list answer.
+pub fn store_with_id<'a>(body: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    body["stores"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no stores array: {body}"))
+        .iter()
+        .find(|s| s["id"] == id)
+        .unwrap_or_else(|| panic!("no store {id} in {body}"))
+}
+
+/// A fixture parsed as JSON, for tests that build a variant of it.
+pub fn fixture_json(name: &str) -> serde_json::Value {
+    serde_json::from_slice(&fixture(name)).unwrap_or_else(|e| panic!("fixture {name}: {e}"))
 }
