@@ -1,11 +1,30 @@
 #!/usr/bin/env bash
 # The one command that runs every tikv-lens test on a fresh machine, doing its own set-up:
-#   1. a Python virtualenv with openapi-spec-validator (from PyPI), under .venv-tools/;
-#   2. `cargo test` (unit, property and integration tests; fake PDs on 127.0.0.1);
-#   3. the committed OpenAPI document through a real OpenAPI validator.
-# Needs: cargo, python3 with venv (Debian: apt-get install python3 python3-venv).
+#   1. Debian's `prometheus` package (prometheus + promtool), installed when missing: the
+#      integration tests start a real Prometheus on 127.0.0.1 with TiKV-shaped history;
+#   2. a Python virtualenv with openapi-spec-validator (from PyPI), under .venv-tools/;
+#   3. `cargo test` (unit, property and integration tests; fake PDs on 127.0.0.1);
+#   4. the committed OpenAPI document through a real OpenAPI validator.
+# Needs: cargo, python3 with venv (Debian: apt-get install python3 python3-venv), and root or
+# sudo the first time, to install prometheus.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
+  echo "==> installing Debian's prometheus package (for the real-Prometheus tests)"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  # The package's postinst would start a system service on :9090; policy-rc.d forbids it.
+  guard=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
+    $sudo chmod +x /usr/sbin/policy-rc.d
+    guard=1
+  fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  [ -z "$guard" ] || $sudo rm -f /usr/sbin/policy-rc.d
+fi
 
 venv=.venv-tools
 if [ ! -x "$venv/bin/openapi-spec-validator" ]; then

@@ -74,6 +74,10 @@ pub struct ServeArgs {
     #[arg(long, env = "TIKV_LENS_PD_ATTEMPT_TIMEOUT", default_value = "3s", value_parser = humantime::parse_duration)]
     pub pd_attempt_timeout: Duration,
 
+    /// Deadline of one Prometheus query; Prometheus is told the same, so it stops evaluating.
+    #[arg(long, env = "TIKV_LENS_PROMETHEUS_TIMEOUT", default_value = "15s", value_parser = humantime::parse_duration)]
+    pub prometheus_timeout: Duration,
+
     /// Largest upstream response body read, in bytes; a larger one is a 502, not an allocation.
     #[arg(long, env = "TIKV_LENS_UPSTREAM_MAX_BODY_BYTES", default_value_t = 64 * 1024 * 1024)]
     pub upstream_max_body_bytes: usize,
@@ -117,6 +121,7 @@ pub struct ClusterConfig {
 pub struct UpstreamLimits {
     pub pd_timeout: Duration,
     pub pd_attempt_timeout: Duration,
+    pub prometheus_timeout: Duration,
     pub max_body_bytes: usize,
 }
 
@@ -125,6 +130,7 @@ impl Default for UpstreamLimits {
         Self {
             pd_timeout: Duration::from_secs(10),
             pd_attempt_timeout: Duration::from_secs(3),
+            prometheus_timeout: Duration::from_secs(15),
             max_body_bytes: 64 * 1024 * 1024,
         }
     }
@@ -202,6 +208,7 @@ impl ServeArgs {
         let upstream = UpstreamLimits {
             pd_timeout: self.pd_timeout,
             pd_attempt_timeout: self.pd_attempt_timeout,
+            prometheus_timeout: self.prometheus_timeout,
             max_body_bytes: self.upstream_max_body_bytes,
         };
         validate_limits(&upstream)?;
@@ -241,8 +248,11 @@ fn line_suffix(text: &str, span: Option<std::ops::Range<usize>>) -> String {
 }
 
 fn validate_limits(limits: &UpstreamLimits) -> Result<(), ConfigError> {
-    if limits.pd_timeout.is_zero() || limits.pd_attempt_timeout.is_zero() {
-        return Err(ConfigError::Limits("PD timeouts must be above zero".into()));
+    if limits.pd_timeout.is_zero()
+        || limits.pd_attempt_timeout.is_zero()
+        || limits.prometheus_timeout.is_zero()
+    {
+        return Err(ConfigError::Limits("timeouts must be above zero".into()));
     }
     if limits.max_body_bytes == 0 {
         return Err(ConfigError::Limits(

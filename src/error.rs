@@ -34,6 +34,9 @@ pub enum ApiError {
         id: String,
         cluster: String,
     },
+    /// The cluster has no Prometheus configured, and the route needs one.
+    #[error("cluster {0:?} has no Prometheus configured")]
+    PrometheusNotConfigured(String),
     /// No route matches the path.
     #[error("no route for {0}")]
     RouteNotFound(String),
@@ -65,6 +68,7 @@ impl ApiError {
             ApiError::BadParameter { .. } => StatusCode::BAD_REQUEST,
             ApiError::UnknownCluster(_)
             | ApiError::NotFound { .. }
+            | ApiError::PrometheusNotConfigured(_)
             | ApiError::RouteNotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -75,6 +79,15 @@ impl ApiError {
                 UpstreamError::Status {
                     status: 503 | 429, ..
                 } => StatusCode::SERVICE_UNAVAILABLE,
+                // Prometheus' own verdicts on a query: the client's PromQL is wrong (400), cannot
+                // be executed (422), or took too long (504).
+                UpstreamError::Rejected { error_type, .. } => match error_type.as_str() {
+                    "bad_data" => StatusCode::BAD_REQUEST,
+                    "execution" => StatusCode::UNPROCESSABLE_ENTITY,
+                    "timeout" => StatusCode::GATEWAY_TIMEOUT,
+                    "canceled" | "unavailable" => StatusCode::SERVICE_UNAVAILABLE,
+                    _ => StatusCode::BAD_GATEWAY,
+                },
                 UpstreamError::Status { .. }
                 | UpstreamError::TooLarge { .. }
                 | UpstreamError::Decode { .. } => StatusCode::BAD_GATEWAY,
@@ -88,6 +101,9 @@ impl ApiError {
             ApiError::BadParameter { .. } => ("bad-parameter", "Bad parameter"),
             ApiError::UnknownCluster(_) => ("unknown-cluster", "Unknown cluster"),
             ApiError::NotFound { .. } => ("not-found", "Not found"),
+            ApiError::PrometheusNotConfigured(_) => {
+                ("prometheus-not-configured", "No Prometheus configured")
+            }
             ApiError::RouteNotFound(_) => ("no-such-route", "No such route"),
             ApiError::MethodNotAllowed => ("method-not-allowed", "Method not allowed"),
             ApiError::NotReady(_) => ("not-ready", "Not ready"),
@@ -99,6 +115,13 @@ impl ApiError {
                 UpstreamError::Status {
                     status: 503 | 429, ..
                 } => ("upstream-unavailable", "Upstream unavailable"),
+                UpstreamError::Rejected { error_type, .. } => match error_type.as_str() {
+                    "bad_data" => ("bad-query", "Query rejected"),
+                    "execution" => ("query-execution-failed", "Query could not be executed"),
+                    "timeout" => ("upstream-timeout", "Upstream timed out"),
+                    "canceled" | "unavailable" => ("upstream-unavailable", "Upstream unavailable"),
+                    _ => ("upstream-error", "Upstream error"),
+                },
                 UpstreamError::Status { .. } => ("upstream-error", "Upstream error"),
                 UpstreamError::TooLarge { .. } => {
                     ("upstream-too-large", "Upstream answer too large")

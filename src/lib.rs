@@ -24,6 +24,7 @@
 //!   durations and timestamps.
 //! - [`model`]: the public types (`Serialize` + `ToSchema`); their doc comments become the
 //!   descriptions in the OpenAPI document.
+//! - [`promql`]: the PromQL tikv-lens builds itself (curated store metrics), labels escaped.
 //! - [`api`]: one module per resource: handlers and their `routes()`.
 
 pub mod api;
@@ -32,6 +33,7 @@ pub mod error;
 pub mod model;
 pub mod normalize;
 pub mod openapi;
+pub mod promql;
 pub mod server;
 pub mod state;
 pub mod upstream;

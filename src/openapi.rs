@@ -29,6 +29,7 @@ caused it.",
         (name = "clusters", description = "The configured clusters and their overview."),
         (name = "members", description = "PD members."),
         (name = "stores", description = "TiKV and TiFlash stores."),
+        (name = "metrics", description = "PromQL against the cluster's Prometheus, normalized for charts."),
     ),
     components(schemas(Problem))
 )]
@@ -128,5 +129,38 @@ impl IntoResponses for NotReady {
             503,
             "A cluster's PD has not answered yet; `detail` names the clusters.",
         )])
+    }
+}
+
+/// Errors of an operation that reads Prometheus.
+pub struct PrometheusErrors;
+
+impl IntoResponses for PrometheusErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        responses(&[
+            (
+                400,
+                "A parameter is malformed (`parameter` names it), or Prometheus rejected the PromQL \
+                 (`bad_data`; `detail` has Prometheus' message).",
+            ),
+            (
+                404,
+                "No cluster with this name is configured, or it has no Prometheus.",
+            ),
+            (
+                422,
+                "Prometheus could not execute the query (`execution`, e.g. many-to-many matching).",
+            ),
+            (
+                502,
+                "Prometheus answered with an error of its own, or with something that is not its API \
+                 (a plain-text 404, an HTML page, a body over the cap).",
+            ),
+            (503, "Prometheus could not be reached."),
+            (
+                504,
+                "Prometheus did not answer within the deadline, or its query timed out.",
+            ),
+        ])
     }
 }

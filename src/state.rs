@@ -6,11 +6,10 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use url::Url;
-
 use crate::config::{ClusterConfig, ServeConfig, UpstreamLimits};
 use crate::error::ApiError;
 use crate::upstream::pd::PdClient;
+use crate::upstream::prometheus::PrometheusClient;
 
 /// Shared, cheaply clonable state of the service.
 #[derive(Clone)]
@@ -23,8 +22,8 @@ pub struct Cluster {
     /// The configured name: the `{cluster}` path segment.
     pub name: String,
     pub pd: PdClient,
-    /// The Prometheus base URL, when configured.
-    pub prometheus: Option<Url>,
+    /// The cluster's Prometheus, when configured.
+    pub prometheus: Option<PrometheusClient>,
     /// Latched once a PD endpoint answered, for `/readyz`.
     ready: AtomicBool,
 }
@@ -32,6 +31,13 @@ pub struct Cluster {
 impl Cluster {
     pub fn is_ready(&self) -> bool {
         self.ready.load(Ordering::Relaxed)
+    }
+
+    /// The cluster's Prometheus, or the 404 a route that needs one answers.
+    pub fn prometheus(&self) -> Result<&PrometheusClient, ApiError> {
+        self.prometheus
+            .as_ref()
+            .ok_or_else(|| ApiError::PrometheusNotConfigured(self.name.clone()))
     }
 
     pub fn mark_ready(&self) {
@@ -61,7 +67,14 @@ impl AppState {
                 Arc::new(Cluster {
                     name: c.name.clone(),
                     pd: PdClient::new(http.clone(), c.pd_endpoints.clone(), limits),
-                    prometheus: c.prometheus.clone(),
+                    prometheus: c.prometheus.clone().map(|url| {
+                        PrometheusClient::new(
+                            http.clone(),
+                            url,
+                            limits.prometheus_timeout,
+                            limits.max_body_bytes,
+                        )
+                    }),
                     ready: AtomicBool::new(false),
                 })
             })

@@ -1,22 +1,27 @@
 //! `GET /api/v1/clusters` and `GET /api/v1/clusters/{cluster}` (the overview).
 
+use std::fmt;
+
 use axum::Json;
 use axum::extract::State;
 use futures::future::join_all;
 use jiff::Timestamp;
-use url::Url;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::ApiPath;
 use crate::error::ApiError;
 use crate::model::{
-    ClusterHealth, ClusterList, ClusterOverview, ClusterSummary, Warning, WarningSource,
+    ClusterHealth, ClusterList, ClusterMetrics, ClusterOverview, ClusterSummary, Store, Warning,
+    WarningSource,
 };
 use crate::normalize;
 use crate::openapi::ClusterErrors;
+use crate::promql::{self, instance_matcher};
 use crate::state::{AppState, Cluster};
 use crate::upstream::Upstream;
+use crate::upstream::prometheus::{EvalTime, PrometheusClient};
+use crate::upstream::{UpstreamError, display_url};
 
 /// The PD path the overview's store totals come from, named in errors.
 const STORES_PATH: &str = "/pd/api/v1/stores?state=0&state=1&state=2";
@@ -61,25 +66,8 @@ async fn summarize(cluster: &Cluster) -> ClusterSummary {
         summary,
         pd_healthy_members: healthy,
         pd_members: total,
-        pd_endpoints: cluster
-            .pd
-            .endpoints()
-            .iter()
-            .map(without_credentials)
-            .collect(),
+        pd_endpoints: cluster.pd.endpoints().iter().map(display_url).collect(),
         prometheus_configured: cluster.prometheus.is_some(),
-    }
-}
-
-fn without_credentials(url: &Url) -> String {
-    let mut url = url.clone();
-    // Both setters fail only for URLs that cannot have credentials, which then have none.
-    let _ = url.set_username("");
-    let _ = url.set_password(None);
-    let text = url.to_string();
-    match text.strip_suffix('/') {
-        Some(bare) if url.path() == "/" => bare.to_owned(),
-        _ => text,
     }
 }
 
@@ -121,7 +109,7 @@ async fn get_cluster(
     }
 
     let mut warnings = Vec::new();
-    let mut keep = |what: &str, e: &dyn std::fmt::Display| {
+    let mut keep = |what: &str, e: &dyn fmt::Display| {
         warnings.push(Warning {
             source: WarningSource::Pd,
             message: format!("{what} unknown: {e}"),
@@ -149,6 +137,12 @@ async fn get_cluster(
         .ok();
 
     let (cluster_id, pd) = normalize::pd_overview(members.as_ref(), health.as_deref(), version);
+    let metrics = match (&cluster.prometheus, stores.as_deref()) {
+        (Some(prometheus), Some(stores)) => {
+            cluster_metrics(prometheus, stores, &mut warnings).await
+        }
+        _ => None,
+    };
     Ok(Json(ClusterOverview {
         name: cluster.name.clone(),
         cluster_id,
@@ -156,7 +150,43 @@ async fn get_cluster(
         stores: stores.as_deref().map(normalize::store_state_counts),
         storage: stores.as_deref().map(normalize::storage_totals),
         region_count,
+        metrics,
         observed_at,
         warnings,
     }))
+}
+
+/// Cluster-wide QPS and p99 over the TiKV stores PD lists; `None` (with a warning) when
+/// Prometheus cannot answer either query.
+async fn cluster_metrics(
+    prometheus: &PrometheusClient,
+    stores: &[Store],
+    warnings: &mut Vec<Warning>,
+) -> Option<ClusterMetrics> {
+    let instances = normalize::metric_instances(stores);
+    let matcher = instance_matcher(instances.iter().map(String::as_str))?;
+    let (rate_query, p99_query) = (
+        promql::cluster_grpc_rate(&matcher),
+        promql::cluster_grpc_p99(&matcher),
+    );
+    let (rate, p99) = tokio::join!(
+        prometheus.query(&rate_query, EvalTime::Now),
+        prometheus.query(&p99_query, EvalTime::Now)
+    );
+    let mut keep = |what: &str, e: UpstreamError| {
+        warnings.push(Warning {
+            source: WarningSource::Prometheus,
+            message: format!("{what} unknown: {e}"),
+        });
+    };
+    if let (Err(e), Err(_)) = (&rate, &p99) {
+        keep("cluster QPS and p99 latency", e.clone());
+        return None;
+    }
+    let rate = rate.map_err(|e| keep("cluster QPS", e)).ok();
+    let p99 = p99.map_err(|e| keep("cluster p99 latency", e)).ok();
+    for envelope in rate.iter().chain(p99.iter()) {
+        warnings.extend(normalize::sample::warnings(envelope));
+    }
+    Some(normalize::cluster_metrics(rate.as_ref(), p99.as_ref()))
 }

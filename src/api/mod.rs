@@ -10,7 +10,10 @@ use utoipa::OpenApi;
 
 mod clusters;
 mod members;
+mod metrics;
 mod operations;
+mod params;
+mod store_metrics;
 mod stores;
 
 /// Every route of the service with its OpenAPI operations.
@@ -20,6 +23,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(clusters::routes())
         .merge(members::routes())
         .merge(stores::routes())
+        .merge(metrics::routes())
+        .merge(store_metrics::routes())
 }
 
 /// `Query` whose rejection is a problem+json 400.

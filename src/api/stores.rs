@@ -10,6 +10,8 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::params::parse_time;
+use super::store_metrics::join_store_metrics;
 use super::{ApiPath, ApiQuery, parse_id, truncate};
 use crate::error::ApiError;
 use crate::model::{StoreDetail, StoreList, StoreState};
@@ -18,6 +20,7 @@ use crate::openapi::{BadParameter, ClusterErrors, LookupErrors};
 use crate::state::AppState;
 use crate::upstream::Upstream;
 use crate::upstream::pd::Lookup;
+use crate::upstream::prometheus::EvalTime;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -33,6 +36,32 @@ struct StoresQuery {
     /// `disconnected`, `down`, `unknown` (e.g. `state=up,down`). Without it, every store except
     /// tombstones, as PD lists them.
     state: Option<String>,
+    /// `metrics` adds each TiKV store's current metrics from the cluster's Prometheus (joined on
+    /// `status_address` = `instance`); without it `metrics` is `null`.
+    include: Option<String>,
+    /// With `include=metrics`: when to evaluate the metrics, RFC 3339 (any offset) or Unix
+    /// seconds; default now. PD's part of the answer is always current.
+    time: Option<String>,
+}
+
+/// What `?include=` asks for.
+fn parse_include(raw: &str) -> Result<bool, ApiError> {
+    let mut metrics = false;
+    for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        match part {
+            "metrics" => metrics = true,
+            other => {
+                return Err(ApiError::BadParameter {
+                    parameter: "include",
+                    detail: format!(
+                        "{:?} cannot be included; the only option is metrics",
+                        truncate(other, 64)
+                    ),
+                });
+            }
+        }
+    }
+    Ok(metrics)
 }
 
 /// Parses `?state=` into the set of states asked for.
@@ -62,7 +91,11 @@ fn parse_states(raw: &str) -> Result<BTreeSet<StoreState>, ApiError> {
         })
 }
 
-/// The stores of a cluster, sorted by id, with sizes in bytes and times in RFC 3339 UTC.
+/// The stores of a cluster, sorted by id, with sizes in bytes and times in RFC 3339 UTC;
+/// with `include=metrics`, each joined to its current metrics from Prometheus.
+///
+/// A Prometheus outage does not fail the list: `metrics` is then `null` with a warning. A store
+/// without series (a down store) has `null` metrics, not zeros, and a warning.
 #[utoipa::path(
     get,
     path = "/api/v1/clusters/{cluster}/stores",
@@ -76,6 +109,16 @@ async fn list_stores(
     ApiQuery(query): ApiQuery<StoresQuery>,
 ) -> Result<Json<StoreList>, ApiError> {
     let filter = query.state.as_deref().map(parse_states).transpose()?;
+    let with_metrics = query
+        .include
+        .as_deref()
+        .map(parse_include)
+        .transpose()?
+        .unwrap_or(false);
+    let metrics_time = match query.time.as_deref() {
+        Some(t) => EvalTime::AtMs(parse_time("time", t)?),
+        None => EvalTime::Now,
+    };
     let cluster = state.cluster(&cluster)?;
     let include_tombstones = filter
         .as_ref()
@@ -87,12 +130,17 @@ async fn list_stores(
     if let Some(filter) = &filter {
         stores.retain(|s| filter.contains(&s.state));
     }
+    let warnings = if with_metrics {
+        join_store_metrics(cluster, &mut stores, metrics_time).await
+    } else {
+        Vec::new()
+    };
     Ok(Json(StoreList {
         cluster: cluster.name.clone(),
         count: stores.len(),
         stores,
         observed_at,
-        warnings: Vec::new(),
+        warnings,
     }))
 }
 

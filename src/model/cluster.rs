@@ -2,7 +2,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{MemberRef, PdId, Warning};
+use super::{ClusterMetrics, MemberRef, PdId, Warning};
 
 /// The clusters this tikv-lens fronts.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -56,11 +56,14 @@ pub struct ClusterOverview {
     pub pd: PdOverview,
     /// Stores counted by state (tombstones included), or `null` when the stores could not be read.
     pub stores: Option<StoreStateCounts>,
-    /// Capacity totals over the stores that are not tombstones, or `null` when the stores could
-    /// not be read.
+    /// Capacity totals over the stores that are not tombstones and report sizes, or `null` when
+    /// the stores could not be read.
     pub storage: Option<StorageTotals>,
     /// Regions in the cluster, or `null` when PD could not count them.
     pub region_count: Option<u64>,
+    /// Cluster-wide traffic from Prometheus, or `null` when no Prometheus is configured or it
+    /// could not be read (a warning then says why).
+    pub metrics: Option<ClusterMetrics>,
     /// When PD was read (RFC 3339 UTC).
     pub observed_at: Timestamp,
     /// Parts of the answer that could not be read; empty when complete.
@@ -101,7 +104,8 @@ pub struct StoreStateCounts {
     pub tiflash: usize,
 }
 
-/// Storage totals, summed over the stores that are not tombstones (TiKV and TiFlash).
+/// Storage totals, summed over the stores (TiKV and TiFlash) that are not tombstones and report a
+/// capacity.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
 pub struct StorageTotals {
     /// Sum of the stores' capacity in bytes. PD rounds each store's value to 4 significant

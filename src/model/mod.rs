@@ -7,6 +7,7 @@
 mod cluster;
 mod id;
 mod member;
+mod metrics;
 mod problem;
 mod readiness;
 mod store;
@@ -18,6 +19,10 @@ pub use cluster::{
 };
 pub use id::PdId;
 pub use member::{Member, MemberList, MemberRef};
+pub use metrics::{
+    ClusterMetrics, InstantQueryResult, InstantSample, NonFinite, NonFinitePoint, RangeQueryResult,
+    RangeSeries, RawSeries, ResultType, StoreMetricColumns, StoreMetrics, StoreMetricsSeries,
+};
 pub use problem::Problem;
 pub use readiness::{ClusterReadiness, Liveness, Readiness};
 pub use store::{NodeState, Store, StoreDetail, StoreEngine, StoreList, StoreState};

@@ -4,7 +4,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{PdId, Warning};
+use super::{PdId, StoreMetrics, Warning};
 
 /// A TiKV or TiFlash store, as PD sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -89,6 +89,9 @@ pub struct Store {
     /// Seconds from the store's start to its last heartbeat, or `null` when the store has not
     /// heartbeated since it started.
     pub uptime_seconds: Option<f64>,
+    /// The store's current metrics from Prometheus with `include=metrics`; otherwise `null`,
+    /// and `null` too when Prometheus could not be read (a warning then says why).
+    pub metrics: Option<StoreMetrics>,
 }
 
 /// A store state: PD's `state_name`, lowercased.

@@ -8,12 +8,18 @@ pub mod byte_size;
 pub mod go_duration;
 mod member;
 mod overview;
+pub mod sample;
 mod store;
+mod store_metrics;
 pub mod timestamp;
 
 pub(crate) use member::{member_list, pd_overview};
 pub use overview::{storage_totals, store_state_counts};
 pub(crate) use store::{store, store_list};
+pub(crate) use store_metrics::{
+    InstantIndex, cluster_metrics, store_metric_columns, store_metrics,
+};
+pub use store_metrics::{is_empty as metrics_empty, metric_instances};
 
 /// A value in an upstream body that decoded but makes no sense (a size that is not a size).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

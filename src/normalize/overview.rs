@@ -25,12 +25,12 @@ pub fn store_state_counts(stores: &[Store]) -> StoreStateCounts {
     counts
 }
 
-/// Sums capacity, used and available bytes over the stores that are not tombstones; a store
-/// that did not report a value adds nothing to that sum.
+/// Sums capacity, used and available bytes over the stores that are not tombstones and report
+/// a capacity (a store that never heartbeated has none); `store_count` counts those stores.
 pub fn storage_totals(stores: &[Store]) -> StorageTotals {
     stores
         .iter()
-        .filter(|s| s.state != StoreState::Tombstone)
+        .filter(|s| s.state != StoreState::Tombstone && s.capacity_bytes.is_some())
         .fold(StorageTotals::default(), |mut t, s| {
             t.capacity_bytes = t
                 .capacity_bytes

@@ -111,6 +111,7 @@ pub(crate) fn store(info: wire::StoreInfo) -> Result<Store, FieldError> {
         started_at,
         last_heartbeat_at,
         uptime_seconds,
+        metrics: None,
     })
 }
 

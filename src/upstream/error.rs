@@ -34,7 +34,7 @@ impl fmt::Display for Upstream {
 }
 
 /// A failed upstream read. Every variant keeps the upstream and the path it asked for.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum UpstreamError {
     /// No endpoint accepted a connection (refused, DNS, TLS, reset).
     #[error("{upstream} is unreachable ({path}): {detail}")]
@@ -57,6 +57,17 @@ pub enum UpstreamError {
         path: String,
         status: u16,
         /// The start of the body, as text, so the operator sees what PD said.
+        message: String,
+    },
+    /// The upstream understood the request and refused it with an error of its own API
+    /// (Prometheus' `{"status":"error","errorType":...}`).
+    #[error("{upstream} rejected the request ({path}, HTTP {status}, {error_type}): {message}")]
+    Rejected {
+        upstream: Upstream,
+        path: String,
+        status: u16,
+        /// Prometheus' `errorType`: `bad_data`, `execution`, `timeout`, `canceled`, ...
+        error_type: String,
         message: String,
     },
     /// The body exceeded the configured cap; reading stopped there.
@@ -83,6 +94,7 @@ impl UpstreamError {
             UpstreamError::Unreachable { upstream, .. }
             | UpstreamError::Timeout { upstream, .. }
             | UpstreamError::Status { upstream, .. }
+            | UpstreamError::Rejected { upstream, .. }
             | UpstreamError::TooLarge { upstream, .. }
             | UpstreamError::Decode { upstream, .. } => *upstream,
         }
@@ -91,7 +103,9 @@ impl UpstreamError {
     /// The HTTP status the upstream answered with, when it answered at all.
     pub fn upstream_status(&self) -> Option<u16> {
         match self {
-            UpstreamError::Status { status, .. } => Some(*status),
+            UpstreamError::Status { status, .. } | UpstreamError::Rejected { status, .. } => {
+                Some(*status)
+            }
             _ => None,
         }
     }

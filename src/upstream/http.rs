@@ -1,22 +1,72 @@
 //! Reading upstream bodies: a size cap that stops reading (not one checked after the fact), and
 //! JSON decoding that names the field that failed.
 
+use std::time::Duration;
+
 use bytes::{Bytes, BytesMut};
 use serde::de::DeserializeOwned;
 
 use super::{Upstream, UpstreamError};
 
+/// Sends a request and reads its whole body within `timeout`, buffering at most `cap` bytes.
+/// Every status is returned as is; deciding what a status means is the caller's job.
+pub(crate) async fn exchange(
+    request: reqwest::RequestBuilder,
+    upstream: Upstream,
+    path: &str,
+    timeout: Duration,
+    cap: usize,
+) -> Result<(reqwest::StatusCode, Bytes), UpstreamError> {
+    let transport = |e: reqwest::Error| UpstreamError::Unreachable {
+        upstream,
+        path: path.to_owned(),
+        // The URL is the caller's to show (without credentials); reqwest's would include them.
+        detail: error_chain(&e.without_url()),
+    };
+    let work = async {
+        let response = request.send().await.map_err(transport)?;
+        let status = response.status();
+        let body = read_capped(response, cap).await.map_err(|e| match e {
+            BodyError::TooLarge => UpstreamError::TooLarge {
+                upstream,
+                path: path.to_owned(),
+                limit: cap,
+            },
+            BodyError::Transport(e) => transport(e),
+        })?;
+        Ok((status, body))
+    };
+    tokio::time::timeout(timeout, work)
+        .await
+        .unwrap_or_else(|_| {
+            Err(UpstreamError::Timeout {
+                upstream,
+                path: path.to_owned(),
+                after: timeout,
+            })
+        })
+}
+
+/// reqwest's Display hides the cause ("error sending request"); the chain says "connection refused".
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 /// Why a body could not be read in full.
-pub(crate) enum BodyError {
+enum BodyError {
     TooLarge,
     Transport(reqwest::Error),
 }
 
 /// Reads a response body, refusing to buffer more than `cap` bytes.
-pub(crate) async fn read_capped(
-    mut response: reqwest::Response,
-    cap: usize,
-) -> Result<Bytes, BodyError> {
+async fn read_capped(mut response: reqwest::Response, cap: usize) -> Result<Bytes, BodyError> {
     if response
         .content_length()
         .is_some_and(|len| len > cap as u64)

@@ -2,6 +2,12 @@
 
 mod support;
 
-mod smoke;
 mod cli;
+mod clusters;
+mod members;
 mod openapi;
+mod operations;
+mod real_prometheus;
+mod smoke;
+mod stores;
+mod upstream_errors;

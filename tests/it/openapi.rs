@@ -33,7 +33,10 @@ fn every_operation_documents_its_errors_as_problems() {
         assert!(op["summary"].is_string(), "{path} has no summary");
         let responses = op["responses"].as_object().unwrap();
         for (status, response) in responses {
-            assert!(response["description"].is_string(), "{path} {status} has no description");
+            assert!(
+                response["description"].is_string(),
+                "{path} {status} has no description"
+            );
             if !status.starts_with('2') {
                 assert_eq!(
                     response["content"]["application/problem+json"]["schema"]["$ref"],
@@ -44,7 +47,10 @@ fn every_operation_documents_its_errors_as_problems() {
         }
         if path.starts_with("/api/v1/clusters/{cluster}") {
             for status in ["404", "502", "503", "504"] {
-                assert!(responses.contains_key(status), "{path} does not list {status}");
+                assert!(
+                    responses.contains_key(status),
+                    "{path} does not list {status}"
+                );
             }
         }
     }
@@ -54,10 +60,13 @@ fn every_operation_documents_its_errors_as_problems() {
 fn every_schema_property_is_described() {
     let doc: serde_json::Value = serde_json::from_str(COMMITTED).unwrap();
     for (name, schema) in doc["components"]["schemas"].as_object().unwrap() {
-        let Some(props) = schema["properties"].as_object() else { continue };
+        let Some(props) = schema["properties"].as_object() else {
+            continue;
+        };
         for (prop, def) in props {
             // A nullable reference carries its description inside `oneOf`.
-            let described = def["description"].is_string() || def["oneOf"][0]["description"].is_string();
+            let described =
+                def["description"].is_string() || def["oneOf"][0]["description"].is_string();
             assert!(described, "{name}.{prop} has no description");
         }
     }
@@ -70,7 +79,11 @@ async fn swagger_ui_loads_without_external_urls() {
     let (status, html) = lens.get_text("/docs/").await;
     assert_eq!(status, 200);
     assert!(html.contains("swagger-ui"), "{html}");
-    for asset in ["/docs/swagger-ui.css", "/docs/swagger-ui-bundle.js", "/docs/swagger-initializer.js"] {
+    for asset in [
+        "/docs/swagger-ui.css",
+        "/docs/swagger-ui-bundle.js",
+        "/docs/swagger-initializer.js",
+    ] {
         let (status, body) = lens.get_text(asset).await;
         assert_eq!(status, 200, "{asset}");
         assert!(!body.is_empty(), "{asset}");
@@ -79,7 +92,9 @@ async fn swagger_ui_loads_without_external_urls() {
     assert!(init.contains("/openapi.json"), "{init}");
     for page in [&html, &init] {
         for line in page.lines() {
-            let external = line.contains("src=\"http") || line.contains("href=\"http") || line.contains("url: \"http");
+            let external = line.contains("src=\"http")
+                || line.contains("href=\"http")
+                || line.contains("url: \"http");
             assert!(!external, "external URL in Swagger UI: {line}");
         }
     }

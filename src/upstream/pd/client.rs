@@ -14,8 +14,8 @@ use url::Url;
 
 use super::wire;
 use crate::config::UpstreamLimits;
-use crate::upstream::http::{BodyError, body_excerpt, decode_json, read_capped};
-use crate::upstream::{Upstream, UpstreamError};
+use crate::upstream::http::{body_excerpt, decode_json, exchange};
+use crate::upstream::{Upstream, UpstreamError, display_url};
 
 /// A client for one cluster's PD endpoints.
 #[derive(Debug)]
@@ -75,7 +75,18 @@ impl PdClient {
         let path = format!("/pd/api/v1/store/{id}");
         match self.get_json(&path).await {
             Ok(store) => Ok(Lookup::Found(store)),
-            Err(UpstreamError::Status { status: 404, .. }) => Ok(Lookup::NotFound),
+            // PD's own "no such store" (v5+: `"store 42 not found"`, v7.4+ with the
+            // ErrStoreNotFound code), not a router's 404 for a path it does not have (a wrong
+            // proxy prefix), which says nothing about the store.
+            Err(UpstreamError::Status {
+                status: 404,
+                message,
+                ..
+            }) if message.contains("ErrStoreNotFound")
+                || message == format!("store {id} not found") =>
+            {
+                Ok(Lookup::NotFound)
+            }
             Err(e) => Err(e),
         }
     }
@@ -147,69 +158,45 @@ impl PdClient {
         timeout: Duration,
     ) -> Result<bytes::Bytes, AttemptFailure> {
         let url = format!("{}{}", base.as_str().trim_end_matches('/'), path);
-        let timed_out = || {
-            AttemptFailure::Retryable(UpstreamError::Timeout {
-                upstream: Upstream::Pd,
-                path: path.to_owned(),
-                after: timeout,
-            })
+        let request = self
+            .http
+            .get(&url)
+            .header(reqwest::header::ACCEPT, "application/json");
+        let (status, body) = exchange(
+            request,
+            Upstream::Pd,
+            path,
+            timeout,
+            self.limits.max_body_bytes,
+        )
+        .await
+        .map_err(|e| match e {
+            // An oversized body is PD's answer; another endpoint would send the same.
+            UpstreamError::TooLarge { .. } => AttemptFailure::Final(e),
+            UpstreamError::Unreachable {
+                upstream,
+                path,
+                detail,
+            } => AttemptFailure::Retryable(UpstreamError::Unreachable {
+                upstream,
+                path,
+                detail: format!("{}: {detail}", display_url(base)),
+            }),
+            other => AttemptFailure::Retryable(other),
+        })?;
+        if status.is_success() {
+            return Ok(body);
+        }
+        let error = UpstreamError::Status {
+            upstream: Upstream::Pd,
+            path: path.to_owned(),
+            status: status.as_u16(),
+            message: body_excerpt(&body),
         };
-        let transport = |e: reqwest::Error| {
-            AttemptFailure::Retryable(UpstreamError::Unreachable {
-                upstream: Upstream::Pd,
-                path: path.to_owned(),
-                detail: format!("{base}: {}", error_chain(&e)),
-            })
-        };
-        let exchange = async {
-            let response = self
-                .http
-                .get(&url)
-                .header(reqwest::header::ACCEPT, "application/json")
-                .send()
-                .await
-                .map_err(transport)?;
-            let status = response.status();
-            let body = read_capped(response, self.limits.max_body_bytes)
-                .await
-                .map_err(|e| match e {
-                    BodyError::TooLarge => AttemptFailure::Final(UpstreamError::TooLarge {
-                        upstream: Upstream::Pd,
-                        path: path.to_owned(),
-                        limit: self.limits.max_body_bytes,
-                    }),
-                    BodyError::Transport(e) => transport(e),
-                })?;
-            if status.is_success() {
-                return Ok(body);
-            }
-            let error = UpstreamError::Status {
-                upstream: Upstream::Pd,
-                path: path.to_owned(),
-                status: status.as_u16(),
-                message: body_excerpt(&body),
-            };
-            if status == reqwest::StatusCode::SERVICE_UNAVAILABLE {
-                Err(AttemptFailure::Retryable(error))
-            } else {
-                Err(AttemptFailure::Final(error))
-            }
-        };
-        match tokio::time::timeout(timeout, exchange).await {
-            Ok(result) => result,
-            Err(_) => Err(timed_out()),
+        if status == reqwest::StatusCode::SERVICE_UNAVAILABLE {
+            Err(AttemptFailure::Retryable(error))
+        } else {
+            Err(AttemptFailure::Final(error))
         }
     }
-}
-
-/// reqwest's Display hides the cause ("error sending request"); the chain says "connection refused".
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }

@@ -37,6 +37,9 @@ pub struct Canned {
     pub body: Vec<u8>,
     /// Wait this long before answering (a slow or hung PD).
     pub delay: Duration,
+    /// Send the body as a stream of small chunks without `Content-Length`, so a reader cannot
+    /// know its size before reading it.
+    pub chunked: bool,
 }
 
 impl Canned {
@@ -46,6 +49,7 @@ impl Canned {
             content_type,
             body: body.into(),
             delay: Duration::ZERO,
+            chunked: false,
         }
     }
 
@@ -56,6 +60,12 @@ impl Canned {
 
     pub fn delayed(mut self, delay: Duration) -> Self {
         self.delay = delay;
+        self
+    }
+
+    /// Streams the body in 256-byte chunks, without `Content-Length`.
+    pub fn chunked(mut self) -> Self {
+        self.chunked = true;
         self
     }
 }
@@ -165,7 +175,14 @@ async fn answer(routes: &Mutex<Routes>, key: String) -> Response {
     if !canned.delay.is_zero() {
         tokio::time::sleep(canned.delay).await;
     }
-    let mut response = Response::new(Body::from(canned.body));
+    let body = if canned.chunked {
+        let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+            canned.body.chunks(256).map(|c| Ok(c.to_vec())).collect();
+        Body::from_stream(futures::stream::iter(chunks))
+    } else {
+        Body::from(canned.body)
+    };
+    let mut response = Response::new(body);
     *response.status_mut() = StatusCode::from_u16(canned.status).unwrap();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -335,6 +352,7 @@ pub fn test_limits() -> UpstreamLimits {
     UpstreamLimits {
         pd_timeout: Duration::from_secs(3),
         pd_attempt_timeout: Duration::from_millis(700),
+        prometheus_timeout: Duration::from_secs(5),
         max_body_bytes: 8 * 1024 * 1024,
     }
 }
@@ -396,3 +414,8 @@ pub fn store_with_id<'a>(body: &'a serde_json::Value, id: &str) -> &'a serde_jso
 pub fn fixture_json(name: &str) -> serde_json::Value {
     serde_json::from_slice(&fixture(name)).unwrap_or_else(|e| panic!("fixture {name}: {e}"))
 }
+
+pub mod real_prometheus;
+pub mod tikv_history;
+
+pub mod fake_prometheus;

@@ -1,0 +1,155 @@
+//! The Prometheus client: instant and range queries with a deadline and a body cap.
+//!
+//! Queries go as GET while the URL stays short and as a POST form beyond that (a store list
+//! of a large cluster makes long selectors). Prometheus also gets the deadline as its own
+//! `timeout`, so it stops evaluating a query nobody waits for.
+
+use std::time::Duration;
+
+use url::Url;
+
+use super::wire;
+use crate::upstream::http::{body_excerpt, decode_json, exchange};
+use crate::upstream::{Upstream, UpstreamError};
+
+/// Above this many bytes of query string, a query is sent as a POST form.
+const MAX_GET_QUERY_BYTES: usize = 2048;
+
+/// A client for one cluster's Prometheus (or anything speaking its query API: Thanos,
+/// VictoriaMetrics, Mimir). The base URL may carry a path prefix.
+#[derive(Debug)]
+pub struct PrometheusClient {
+    http: reqwest::Client,
+    base: Url,
+    timeout: Duration,
+    max_body_bytes: usize,
+}
+
+/// When an instant query is evaluated: Prometheus' "now", or a Unix time in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EvalTime {
+    Now,
+    AtMs(i64),
+}
+
+/// A range query's grid, in Unix milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RangeParams {
+    pub start_ms: i64,
+    pub end_ms: i64,
+    pub step_ms: i64,
+}
+
+impl PrometheusClient {
+    pub fn new(http: reqwest::Client, base: Url, timeout: Duration, max_body_bytes: usize) -> Self {
+        Self {
+            http,
+            base,
+            timeout,
+            max_body_bytes,
+        }
+    }
+
+    pub fn base(&self) -> &Url {
+        &self.base
+    }
+
+    /// `/api/v1/query`.
+    pub(crate) async fn query(
+        &self,
+        query: &str,
+        time: EvalTime,
+    ) -> Result<wire::Envelope, UpstreamError> {
+        let mut form = vec![("query", query.to_owned())];
+        if let EvalTime::AtMs(ms) = time {
+            form.push(("time", seconds(ms)));
+        }
+        self.call("/api/v1/query", form).await
+    }
+
+    /// `/api/v1/query_range`.
+    pub(crate) async fn query_range(
+        &self,
+        query: &str,
+        range: RangeParams,
+    ) -> Result<wire::Envelope, UpstreamError> {
+        let form = vec![
+            ("query", query.to_owned()),
+            ("start", seconds(range.start_ms)),
+            ("end", seconds(range.end_ms)),
+            ("step", seconds(range.step_ms)),
+        ];
+        self.call("/api/v1/query_range", form).await
+    }
+
+    async fn call(
+        &self,
+        path: &str,
+        mut form: Vec<(&'static str, String)>,
+    ) -> Result<wire::Envelope, UpstreamError> {
+        form.push((
+            "timeout",
+            seconds(i64::try_from(self.timeout.as_millis()).unwrap_or(i64::MAX)),
+        ));
+        let url = format!("{}{}", self.base.as_str().trim_end_matches('/'), path);
+        let encoded_len: usize = form.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
+        let request = if encoded_len > MAX_GET_QUERY_BYTES {
+            self.http.post(&url).form(&form)
+        } else {
+            self.http.get(&url).query(&form)
+        };
+        // A little slack over Prometheus' own timeout, so that its timeout answer (with its
+        // message) arrives before ours fires.
+        let deadline = self.timeout + Duration::from_millis(500);
+        let (status, body) = exchange(
+            request,
+            Upstream::Prometheus,
+            path,
+            deadline,
+            self.max_body_bytes,
+        )
+        .await?;
+        match decode_json::<wire::Envelope>(Upstream::Prometheus, path, &body) {
+            Ok(envelope) if envelope.status == "success" && status.is_success() => Ok(envelope),
+            Ok(envelope) => Err(UpstreamError::Rejected {
+                upstream: Upstream::Prometheus,
+                path: path.to_owned(),
+                status: status.as_u16(),
+                error_type: envelope.error_type.unwrap_or_else(|| "unknown".to_owned()),
+                message: envelope.error.unwrap_or_default(),
+            }),
+            // Plain-text 404/405 pages, proxies' HTML: an answer, but not Prometheus' API.
+            Err(_) if !status.is_success() => Err(UpstreamError::Status {
+                upstream: Upstream::Prometheus,
+                path: path.to_owned(),
+                status: status.as_u16(),
+                message: body_excerpt(&body),
+            }),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// Unix milliseconds as the decimal seconds Prometheus accepts (`1795744800.25`).
+fn seconds(ms: i64) -> String {
+    let sign = if ms < 0 { "-" } else { "" };
+    let abs = ms.unsigned_abs();
+    match abs % 1000 {
+        0 => format!("{sign}{}", abs / 1000),
+        frac => format!("{sign}{}.{frac:03}", abs / 1000),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn milliseconds_print_as_decimal_seconds() {
+        assert_eq!(seconds(1_795_744_800_000), "1795744800");
+        assert_eq!(seconds(1_795_744_800_250), "1795744800.250");
+        assert_eq!(seconds(15_000), "15");
+        assert_eq!(seconds(500), "0.500");
+        assert_eq!(seconds(-1500), "-1.500");
+    }
+}

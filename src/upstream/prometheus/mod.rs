@@ -1,0 +1,6 @@
+//! Prometheus' HTTP API (`/api/v1/query`, `/api/v1/query_range`): the client and the wire types.
+
+mod client;
+pub(crate) mod wire;
+
+pub use client::{EvalTime, PrometheusClient, RangeParams};
