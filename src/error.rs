@@ -182,7 +182,7 @@ impl IntoResponse for ApiError {
 impl From<QueryRejection> for ApiError {
     fn from(rejection: QueryRejection) -> Self {
         ApiError::BadParameter {
-            parameter: "query",
+            parameter: "query_string",
             detail: rejection.body_text(),
         }
     }

@@ -29,6 +29,7 @@ caused it.",
         (name = "clusters", description = "The configured clusters and their overview."),
         (name = "members", description = "PD members."),
         (name = "stores", description = "TiKV and TiFlash stores."),
+        (name = "regions", description = "Regions in key order, lookups, health and hot regions."),
         (name = "metrics", description = "PromQL against the cluster's Prometheus, normalized for charts."),
     ),
     components(schemas(Problem))

@@ -8,8 +8,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::config::{ClusterConfig, ServeConfig, UpstreamLimits};
 use crate::error::ApiError;
+use crate::model::RegionHealth;
 use crate::upstream::pd::PdClient;
 use crate::upstream::prometheus::PrometheusClient;
+
+/// How long region health is reused before PD is asked again.
+pub const REGION_HEALTH_TTL: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Shared, cheaply clonable state of the service.
 #[derive(Clone)]
@@ -26,6 +30,9 @@ pub struct Cluster {
     pub prometheus: Option<PrometheusClient>,
     /// Latched once a PD endpoint answered, for `/readyz`.
     ready: AtomicBool,
+    /// Region health, read from PD at most once per TTL (PD answers each check with a list of
+    /// regions, large in a big cluster); concurrent readers share one load.
+    pub region_health: moka::future::Cache<(), Arc<RegionHealth>>,
 }
 
 impl Cluster {
@@ -76,6 +83,10 @@ impl AppState {
                         )
                     }),
                     ready: AtomicBool::new(false),
+                    region_health: moka::future::Cache::builder()
+                        .max_capacity(1)
+                        .time_to_live(REGION_HEALTH_TTL)
+                        .build(),
                 })
             })
             .collect();

@@ -10,6 +10,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::ApiPath;
+use super::regions::cached_region_health;
 use crate::error::ApiError;
 use crate::model::{
     ClusterHealth, ClusterList, ClusterMetrics, ClusterOverview, ClusterSummary, Store, Warning,
@@ -89,12 +90,13 @@ async fn get_cluster(
 ) -> Result<Json<ClusterOverview>, ApiError> {
     let cluster = state.cluster(&cluster)?;
     let pd = &cluster.pd;
-    let (members, health, status, stores, regions) = tokio::join!(
+    let (members, health, status, stores, regions, region_health) = tokio::join!(
         pd.members(),
         pd.health(),
         pd.status(),
         pd.stores(true),
-        pd.region_count()
+        pd.region_count(),
+        cached_region_health(cluster)
     );
     let observed_at = Timestamp::now();
 
@@ -127,6 +129,17 @@ async fn get_cluster(
         .map_err(|e| keep("region count", &e))
         .ok()
         .map(|r| r.count);
+    let mut health_warnings = Vec::new();
+    let region_health = match region_health {
+        Ok(h) => {
+            health_warnings.clone_from(&h.warnings);
+            Some(h.counts.clone())
+        }
+        Err(e) => {
+            keep("region health", &e);
+            None
+        }
+    };
     let stores = stores
         .map_err(ApiError::from)
         .and_then(|wire| {
@@ -136,6 +149,7 @@ async fn get_cluster(
         .map_err(|e| keep("stores", &e))
         .ok();
 
+    warnings.extend(health_warnings);
     let (cluster_id, pd) = normalize::pd_overview(members.as_ref(), health.as_deref(), version);
     let metrics = match (&cluster.prometheus, stores.as_deref()) {
         (Some(prometheus), Some(stores)) => {
@@ -150,6 +164,7 @@ async fn get_cluster(
         stores: stores.as_deref().map(normalize::store_state_counts),
         storage: stores.as_deref().map(normalize::storage_totals),
         region_count,
+        region_health,
         metrics,
         observed_at,
         warnings,
@@ -164,7 +179,13 @@ async fn cluster_metrics(
     warnings: &mut Vec<Warning>,
 ) -> Option<ClusterMetrics> {
     let instances = normalize::metric_instances(stores);
-    let matcher = instance_matcher(instances.iter().map(String::as_str))?;
+    let Some(matcher) = instance_matcher(instances.iter().map(String::as_str)) else {
+        warnings.push(Warning {
+            source: WarningSource::Prometheus,
+            message: "no TiKV store has a status address to select its metrics by; cluster metrics are null".to_owned(),
+        });
+        return None;
+    };
     let (rate_query, p99_query) = (
         promql::cluster_grpc_rate(&matcher),
         promql::cluster_grpc_p99(&matcher),
@@ -188,5 +209,17 @@ async fn cluster_metrics(
     for envelope in rate.iter().chain(p99.iter()) {
         warnings.extend(normalize::sample::warnings(envelope));
     }
-    Some(normalize::cluster_metrics(rate.as_ref(), p99.as_ref()))
+    let metrics = normalize::cluster_metrics(rate.as_ref(), p99.as_ref());
+    let answered_empty = (rate.is_some() && metrics.grpc_requests_per_second.is_none())
+        || (p99.is_some() && metrics.grpc_p99_latency_seconds.is_none());
+    if answered_empty {
+        warnings.push(Warning {
+            source: WarningSource::Prometheus,
+            message:
+                "Prometheus has no current gRPC samples for the cluster's TiKV stores (or the \
+                      p99 is NaN: no requests); those metrics are null"
+                    .to_owned(),
+        });
+    }
+    Some(metrics)
 }

@@ -9,10 +9,12 @@ use crate::state::AppState;
 use utoipa::OpenApi;
 
 mod clusters;
+mod cursor;
 mod members;
 mod metrics;
 mod operations;
 mod params;
+mod regions;
 mod store_metrics;
 mod stores;
 
@@ -25,6 +27,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(stores::routes())
         .merge(metrics::routes())
         .merge(store_metrics::routes())
+        .merge(regions::routes())
 }
 
 /// `Query` whose rejection is a problem+json 400.

@@ -2,7 +2,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{ClusterMetrics, MemberRef, PdId, Warning};
+use super::{ClusterMetrics, MemberRef, PdId, RegionHealthCounts, Warning};
 
 /// The clusters this tikv-lens fronts.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -61,6 +61,9 @@ pub struct ClusterOverview {
     pub storage: Option<StorageTotals>,
     /// Regions in the cluster, or `null` when PD could not count them.
     pub region_count: Option<u64>,
+    /// Unhealthy regions by kind (as `regions/health` gives them, cached 30 s), or `null` when
+    /// PD's region checks could not be read.
+    pub region_health: Option<RegionHealthCounts>,
     /// Cluster-wide traffic from Prometheus, or `null` when no Prometheus is configured or it
     /// could not be read (a warning then says why).
     pub metrics: Option<ClusterMetrics>,

@@ -5,11 +5,14 @@
 //! strings, points in time as RFC 3339 UTC, absent data as `null` rather than an omitted field.
 
 mod cluster;
+mod hotspot;
 mod id;
+mod key;
 mod member;
 mod metrics;
 mod problem;
 mod readiness;
+mod region;
 mod store;
 mod warning;
 
@@ -17,7 +20,9 @@ pub use cluster::{
     ClusterHealth, ClusterList, ClusterOverview, ClusterSummary, PdOverview, StorageTotals,
     StoreStateCounts,
 };
+pub use hotspot::{HotLoad, HotRegion, HotStore, HotspotKind, Hotspots};
 pub use id::PdId;
+pub use key::{DecodedKey, KeyKind};
 pub use member::{Member, MemberList, MemberRef};
 pub use metrics::{
     ClusterMetrics, InstantQueryResult, InstantSample, NonFinite, NonFinitePoint, RangeQueryResult,
@@ -25,5 +30,9 @@ pub use metrics::{
 };
 pub use problem::Problem;
 pub use readiness::{ClusterReadiness, Liveness, Readiness};
+pub use region::{
+    DownPeer, Peer, PeerRole, Region, RegionDetail, RegionEpoch, RegionHealth, RegionHealthCounts,
+    RegionPage,
+};
 pub use store::{NodeState, Store, StoreDetail, StoreEngine, StoreList, StoreState};
 pub use warning::{Warning, WarningSource};

@@ -6,15 +6,21 @@
 
 pub mod byte_size;
 pub mod go_duration;
+mod hotspot;
 mod member;
 mod overview;
+mod region;
 pub mod sample;
 mod store;
 mod store_metrics;
+pub mod tidb_key;
 pub mod timestamp;
 
+pub(crate) use hotspot::hot_stores;
+pub use hotspot::{REGION_CHECKS, region_health_counts};
 pub(crate) use member::{member_list, pd_overview};
 pub use overview::{storage_totals, store_state_counts};
+pub(crate) use region::{MaybeRegion, NormalizedRegions};
 pub(crate) use store::{store, store_list};
 pub(crate) use store_metrics::{
     InstantIndex, cluster_metrics, store_metric_columns, store_metrics,

@@ -107,6 +107,52 @@ impl PdClient {
         self.get_json("/pd/api/v1/regions/count").await
     }
 
+    /// Regions in key order from the one containing `start_key` (raw bytes; empty for the start
+    /// of the key space), at most `limit`. The key goes as percent-encoded raw bytes, which
+    /// every PD version reads (`format=hex` exists only from v8.5). `T` decides how the page is
+    /// decoded (the caller normalizes while parsing).
+    pub(crate) async fn regions_from<T: DeserializeOwned>(
+        &self,
+        start_key: &[u8],
+        limit: u32,
+    ) -> Result<T, UpstreamError> {
+        let key: String = url::form_urlencoded::byte_serialize(start_key).collect();
+        self.get_json(&format!("/pd/api/v1/regions/key?key={key}&limit={limit}"))
+            .await
+    }
+
+    /// One region by id. v9+ answers a missing region with 404 (`ErrRegionNotFound`); older
+    /// versions answer 200 with `null` (v4–v7) or an all-zero region (v8), which `T` handles.
+    pub(crate) async fn region_by_id<T: DeserializeOwned>(
+        &self,
+        id: u64,
+    ) -> Result<Lookup<T>, UpstreamError> {
+        match self.get_json(&format!("/pd/api/v1/region/id/{id}")).await {
+            Ok(region) => Ok(Lookup::Found(region)),
+            Err(UpstreamError::Status {
+                status: 404,
+                message,
+                ..
+            }) if message.contains("ErrRegionNotFound") => Ok(Lookup::NotFound),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// How many regions PD's checker lists for `kind` (`miss-peer`, `down-peer`, ...).
+    pub(crate) async fn region_check(
+        &self,
+        kind: &str,
+    ) -> Result<wire::RegionCheck, UpstreamError> {
+        self.get_json(&format!("/pd/api/v1/regions/check/{kind}"))
+            .await
+    }
+
+    /// Hot regions of `kind` (`read` or `write`).
+    pub(crate) async fn hot_regions(&self, kind: &str) -> Result<wire::HotRegions, UpstreamError> {
+        self.get_json(&format!("/pd/api/v1/hotspot/regions/{kind}"))
+            .await
+    }
+
     /// GETs `path` (absolute, with its query, built by tikv-lens only) and decodes the JSON body.
     async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T, UpstreamError> {
         let body = self.get(path).await?;

@@ -217,3 +217,142 @@ mod tests {
         assert!(m.peer_urls.is_empty());
     }
 }
+
+/// A region as PD's region endpoints send it: easyjson (v7.3+, `role_name` first, compact) or
+/// encoding/json (v5.1–v7.2); key order does not matter here. PD v8.0–v8.5 answer a missing
+/// region with an all-zero object (`id` 0), v4.0–v7.2 with `null`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct RegionInfo {
+    #[serde(default)]
+    pub id: u64,
+    /// Uppercase hex of the raw start key; `""` is the start of the key space.
+    #[serde(default)]
+    pub start_key: String,
+    /// Uppercase hex of the raw end key; `""` is the end of the key space.
+    #[serde(default)]
+    pub end_key: String,
+    #[serde(default)]
+    pub epoch: Option<RegionEpoch>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub peers: Vec<MetaPeer>,
+    /// Always present from v5.1 (`{"role_name":""}` when there is no leader); omitted before.
+    #[serde(default)]
+    pub leader: Option<MetaPeer>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub down_peers: Vec<DownPeer>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub pending_peers: Vec<MetaPeer>,
+    /// v6.5+.
+    #[serde(default)]
+    pub cpu_usage: u64,
+    #[serde(default)]
+    pub written_bytes: u64,
+    #[serde(default)]
+    pub read_bytes: u64,
+    #[serde(default)]
+    pub written_keys: u64,
+    #[serde(default)]
+    pub read_keys: u64,
+    /// MiB, rounded up (1 for a non-empty region under 1 MiB).
+    #[serde(default)]
+    pub approximate_size: i64,
+    #[serde(default)]
+    pub approximate_keys: i64,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct RegionEpoch {
+    #[serde(default)]
+    pub conf_ver: u64,
+    #[serde(default)]
+    pub version: u64,
+}
+
+/// `MetaPeer` (v5.1+) or the older `metapb.Peer` (no `role_name`; `is_learner` before v5.0).
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct MetaPeer {
+    #[serde(default)]
+    pub id: u64,
+    #[serde(default)]
+    pub store_id: u64,
+    /// `metapb.PeerRole`: Voter=0 (omitted), Learner=1, IncomingVoter=2, DemotingVoter=3.
+    #[serde(default)]
+    pub role: i64,
+    #[serde(default)]
+    pub role_name: Option<String>,
+    #[serde(default)]
+    pub is_learner: bool,
+    #[serde(default)]
+    pub is_witness: bool,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct DownPeer {
+    #[serde(default)]
+    pub peer: MetaPeer,
+    #[serde(default)]
+    pub down_seconds: u64,
+}
+
+/// `GET /pd/api/v1/regions/check/{kind}`: only the count is read; the regions are skipped.
+#[derive(Debug, Deserialize)]
+pub(crate) struct RegionCheck {
+    #[serde(default)]
+    pub count: u64,
+}
+
+/// `GET /pd/api/v1/hotspot/regions/{read,write}`: hot peers by store id (map keys are decimal
+/// strings). A store filtered out by `?store_id=` shows as `null`.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct HotRegions {
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub as_peer: std::collections::BTreeMap<String, Option<HotPeersStat>>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub as_leader: std::collections::BTreeMap<String, Option<HotPeersStat>>,
+}
+
+/// One store's hot peers. Rates are per second (bytes, keys, queries).
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct HotPeersStat {
+    #[serde(default)]
+    pub store_bytes: f64,
+    #[serde(default)]
+    pub store_keys: f64,
+    #[serde(default)]
+    pub store_query: f64,
+    #[serde(default)]
+    pub total_flow_bytes: f64,
+    #[serde(default)]
+    pub total_flow_keys: f64,
+    #[serde(default)]
+    pub total_flow_query: f64,
+    #[serde(default)]
+    pub regions_count: u64,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub statistics: Vec<HotPeerStat>,
+}
+
+/// One hot peer.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct HotPeerStat {
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub stores: Vec<u64>,
+    #[serde(default)]
+    pub is_leader: bool,
+    #[serde(default)]
+    pub is_learner: bool,
+    #[serde(default)]
+    pub region_id: u64,
+    #[serde(default)]
+    pub hot_degree: i64,
+    #[serde(default)]
+    pub flow_bytes: f64,
+    #[serde(default)]
+    pub flow_keys: f64,
+    #[serde(default)]
+    pub flow_query: f64,
+    #[serde(default)]
+    pub anti_count: i64,
+    #[serde(default)]
+    pub last_update_time: Option<String>,
+}

@@ -263,20 +263,27 @@ async fn answer(registry: &Mutex<Registry>, req: Request<Body>) -> Response {
         form_params: if is_form { decode(&body) } else { Vec::new() },
     };
     let api = received.path == QUERY || received.path == QUERY_RANGE;
-    let canned = {
+    let (exact, responder) = {
         let mut registry = registry.lock().unwrap();
         *registry.hits.entry(received.path.clone()).or_default() += 1;
         registry.received.push(received.clone());
         let key = (received.path.clone(), received.query().to_owned());
-        if api && !matches!(received.method, Method::GET | Method::POST) {
-            Some(Canned::new(405, PROM_TEXT, "Method Not Allowed\n"))
-        } else if let Some(canned) = registry.by_query.get(&key) {
-            Some(canned.clone())
-        } else {
-            registry.by_path.get(&received.path).map(|r| r(&received))
-        }
+        (
+            registry.by_query.get(&key).cloned(),
+            registry.by_path.get(&received.path).cloned(),
+        )
     };
-    let canned = canned.unwrap_or_else(|| Canned::new(404, PROM_TEXT, "404 page not found\n"));
+    // The responder runs outside the lock: a test's assertion failing in it must not poison
+    // the registry the test reads afterwards.
+    let canned = if api && !matches!(received.method, Method::GET | Method::POST) {
+        Canned::new(405, PROM_TEXT, "Method Not Allowed\n")
+    } else if let Some(canned) = exact {
+        canned
+    } else if let Some(responder) = responder {
+        responder(&received)
+    } else {
+        Canned::new(404, PROM_TEXT, "404 page not found\n")
+    };
     if !canned.delay.is_zero() {
         // A slow Prometheus; tikv-lens' deadline, not this sleep, decides when the test ends.
         tokio::time::sleep(canned.delay).await;

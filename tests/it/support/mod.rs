@@ -142,6 +142,35 @@ impl FakePd {
             )
             .serve_json("/pd/api/v1/store/1", "store_1.json")
             .serve_json("/pd/api/v1/regions/count", "regions_count.json")
+            .serve_region_checks()
+    }
+
+    /// PD's region checker answers (`rd.Data` bodies): the down-, pending- and learner-peer
+    /// fixtures, and PD's empty list (`{"count":0,"regions":[]}`) for the other kinds.
+    pub fn serve_region_checks(&self) -> &Self {
+        for kind in [
+            "miss-peer",
+            "extra-peer",
+            "down-peer",
+            "pending-peer",
+            "offline-peer",
+            "learner-peer",
+            "empty-region",
+            "oversized-region",
+            "undersized-region",
+        ] {
+            let file = match kind {
+                "down-peer" => "regions_check_down_peer.json",
+                "pending-peer" => "regions_check_pending_peer.json",
+                "learner-peer" => "regions_check_learner_peer.json",
+                _ => "regions_store_unknown_id.json",
+            };
+            self.serve(
+                &format!("/pd/api/v1/regions/check/{kind}"),
+                Canned::new(200, PD_DATA, fixture(file)),
+            );
+        }
+        self
     }
 
     /// How many requests `path_and_query` received.
