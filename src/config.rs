@@ -29,8 +29,49 @@ pub struct Cli {
 pub enum Command {
     /// Serve the API in front of one cluster (--pd) or several (--config).
     Serve(ServeArgs),
+    /// Run tikv-lens in front of an embedded, simulated TiKV cluster (nothing else needed).
+    Demo(DemoArgs),
+    /// Run only the simulated PD (for benchmarks and experiments): point `serve --pd` at it.
+    SimulatePd(SimulatePdArgs),
     /// Print the OpenAPI document (JSON) and exit.
     Openapi,
+}
+
+/// The simulated cluster's shape, shared by `demo` and `simulate-pd`.
+#[derive(Debug, Clone, Args)]
+pub struct SimArgs {
+    /// TiKV stores in the simulated cluster (at least 3).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u16).range(3..=1000))]
+    pub stores: u16,
+    /// Regions at start (they split over time), 1 to 10,000,000.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub regions: u64,
+    /// Seed of everything random in the simulation: the same seed gives the same cluster.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+/// Flags of `tikv-lens demo`.
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// Address tikv-lens listens on.
+    #[arg(long, env = "TIKV_LENS_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    #[command(flatten)]
+    pub sim: SimArgs,
+    /// Log format on stderr.
+    #[arg(long, env = "TIKV_LENS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// Flags of `tikv-lens simulate-pd`.
+#[derive(Debug, Clone, Args)]
+pub struct SimulatePdArgs {
+    /// Address the simulated PD listens on.
+    #[arg(long, default_value = "127.0.0.1:2379")]
+    pub listen: SocketAddr,
+    #[command(flatten)]
+    pub sim: SimArgs,
 }
 
 /// Flags of `tikv-lens serve`; each one can also come from the environment.
@@ -338,7 +379,7 @@ mod tests {
         argv.extend_from_slice(args);
         match Cli::try_parse_from(argv).expect("flags parse").command {
             Command::Serve(args) => args.into_config(),
-            Command::Openapi => unreachable!("serve was given"),
+            _ => unreachable!("serve was given"),
         }
     }
 

@@ -26,9 +26,12 @@
 //!   descriptions in the OpenAPI document.
 //! - [`promql`]: the PromQL tikv-lens builds itself (curated store metrics), labels escaped.
 //! - [`api`]: one module per resource: handlers and their `routes()`.
+//! - [`demo`]: a simulated PD (v8.5, byte-compatible) over a living, seeded cluster, for
+//!   `tikv-lens demo`, the integration tests and benchmarks.
 
 pub mod api;
 pub mod config;
+pub mod demo;
 pub mod error;
 pub mod model;
 pub mod normalize;

@@ -4,7 +4,13 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use clap::error::ErrorKind;
-use tikv_lens::config::{Cli, Command, LogFormat, ServeArgs};
+use std::sync::Arc;
+
+use tikv_lens::config::{
+    Cli, ClusterConfig, Command, DemoArgs, LogFormat, ServeArgs, ServeConfig, SimArgs,
+    SimulatePdArgs, UpstreamLimits,
+};
+use tikv_lens::demo::{Clock, SimCluster, SimConfig};
 use tikv_lens::state::AppState;
 use tracing_subscriber::EnvFilter;
 
@@ -35,7 +41,105 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Serve(args) => serve(args),
+        Command::Demo(args) => {
+            init_tracing(args.log_format);
+            block_on(demo(args))
+        }
+        Command::SimulatePd(args) => {
+            init_tracing(LogFormat::Text);
+            block_on(simulate_pd(args))
+        }
     }
+}
+
+fn block_on(work: impl std::future::Future<Output = anyhow::Result<()>>) -> ExitCode {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(work) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn sim_cluster(args: &SimArgs) -> Arc<SimCluster> {
+    Arc::new(SimCluster::new(SimConfig {
+        stores: usize::from(args.stores),
+        regions: args.regions,
+        seed: args.seed,
+        // The scenario starts now: the first store outage comes two minutes after launch.
+        epoch: jiff::Timestamp::now(),
+        ..SimConfig::default()
+    }))
+}
+
+/// `tikv-lens demo`: a simulated PD on an ephemeral loopback port, and tikv-lens in front of it,
+/// talking to it over HTTP exactly as to a real PD.
+async fn demo(args: DemoArgs) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let sim = sim_cluster(&args.sim);
+    let pd_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .context("cannot open a port for the simulated PD")?;
+    let pd_addr = pd_listener.local_addr()?;
+    tokio::spawn(tikv_lens::demo::serve_pd(
+        pd_listener,
+        sim,
+        Clock::System,
+        std::future::pending(),
+    ));
+
+    let config = ServeConfig {
+        listen: args.listen,
+        clusters: vec![ClusterConfig {
+            name: "default".to_owned(),
+            pd_endpoints: vec![format!("http://{pd_addr}").parse()?],
+            prometheus: None,
+        }],
+        upstream: UpstreamLimits::default(),
+        log_format: args.log_format,
+    };
+    let state = AppState::new(&config).context("cannot build the HTTP client")?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot listen on {} (pick another with --listen)",
+                config.listen
+            )
+        })?;
+    let base = format!("http://{}", listener.local_addr()?);
+    println!(
+        "tikv-lens demo: a simulated TiKV cluster ({} stores, {} regions, seed {}) behind tikv-lens\n\
+         \n  API       {base}/api/v1/clusters/default\
+         \n  Docs      {base}/docs\
+         \n  Try       curl -s {base}/api/v1/clusters/default/stores | jq .\
+         \n  PD (sim)  http://{pd_addr}\n\
+         \nThe cluster lives: load follows the day, regions split, leaders move, and every 10 minutes\n\
+         the last store goes disconnected (2:00), then down, and comes back (8:00). Ctrl-C stops.",
+        args.sim.stores, args.sim.regions, args.sim.seed
+    );
+    tikv_lens::server::run(listener, state, shutdown_signal()).await?;
+    Ok(())
+}
+
+/// `tikv-lens simulate-pd`: only the simulated PD, for benchmarks against a separate tikv-lens.
+async fn simulate_pd(args: SimulatePdArgs) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let sim = sim_cluster(&args.sim);
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    println!("simulated PD at http://{}", listener.local_addr()?);
+    tikv_lens::demo::serve_pd(listener, sim, Clock::System, shutdown_signal()).await?;
+    Ok(())
 }
 
 fn serve(args: ServeArgs) -> ExitCode {
@@ -63,7 +167,7 @@ fn serve(args: ServeArgs) -> ExitCode {
     }
 }
 
-async fn run(config: tikv_lens::config::ServeConfig) -> anyhow::Result<()> {
+async fn run(config: ServeConfig) -> anyhow::Result<()> {
     use anyhow::Context;
     let state = AppState::new(&config).context("cannot build the HTTP client")?;
     let listener = tokio::net::TcpListener::bind(config.listen)

@@ -22,9 +22,12 @@ pub struct DecodedKey {
     /// The physical table id the key belongs to (a partition's own id for partitioned tables), or
     /// `null` for meta keys.
     pub table_id: Option<i64>,
-    /// The row's integer handle (the integer primary key or `_tidb_rowid`) when the part after
-    /// `_r` is exactly 8 bytes, or `null` (other kinds, a common handle, the bare row prefix
+    /// The row's integer handle (the integer primary key or `_tidb_rowid`) as a decimal string
+    /// (AUTO_RANDOM and sharded handles exceed 2^53), when the part after `_r` is exactly 8
+    /// bytes; `null` otherwise (other kinds, a common handle, the bare row prefix
     /// `t{table_id}_r`, or a handle cut short).
+    #[serde(serialize_with = "decimal_string")]
+    #[schema(value_type = Option<String>, pattern = "^-?[0-9]{1,19}$", example = "969201539")]
     pub row_handle: Option<i64>,
     /// For rows of tables clustered on a non-integer primary key: the encoded primary key after
     /// `_r`, as uppercase hex (TiDB's key encoding of the column values, not decoded further), or
@@ -44,4 +47,14 @@ pub struct DecodedKey {
     /// final group, or inside a field (a row handle or index id shorter than 8 bytes, or `_`
     /// without `r` or `i`). The other fields then describe only the part that is present.
     pub truncated: bool,
+}
+
+fn decimal_string<S: serde::Serializer>(
+    value: &Option<i64>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(v) => serializer.collect_str(v),
+        None => serializer.serialize_none(),
+    }
 }

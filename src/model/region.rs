@@ -67,6 +67,8 @@ pub struct Peer {
     pub store_id: PdId,
     /// The peer's Raft role.
     pub role: PeerRole,
+    /// PD's own role name when `role` is `unknown` (a role newer than this API); otherwise `null`.
+    pub unknown_role_name: Option<String>,
     /// `true` for a witness: a voter that keeps the Raft log but not the data.
     pub is_witness: bool,
 }

@@ -20,6 +20,9 @@ pub(crate) use hotspot::hot_stores;
 pub use hotspot::{REGION_CHECKS, region_health_counts};
 pub(crate) use member::{member_list, pd_overview};
 pub use overview::{storage_totals, store_state_counts};
+pub use region::normalize_regions_page;
+#[doc(hidden)]
+pub use region::parse_regions_page_wire_only;
 pub(crate) use region::{MaybeRegion, NormalizedRegions};
 pub(crate) use store::{store, store_list};
 pub(crate) use store_metrics::{

@@ -15,16 +15,28 @@ const MIB: u64 = 1024 * 1024;
 
 /// Normalizes one region. `None` for PD's "no region" answers: v8.0–v8.5's all-zero object.
 pub(crate) fn region(r: wire::RegionInfo) -> Option<Region> {
+    region_after(r, None)
+}
+
+/// [`region`], reusing the decoded start key when the previous region in a page ends where this
+/// one starts (always, in key order): each boundary is decoded once, not twice.
+fn region_after(mut r: wire::RegionInfo, previous: Option<&Region>) -> Option<Region> {
     if r.id == 0 {
         return None;
     }
+    r.start_key.make_ascii_uppercase();
+    r.end_key.make_ascii_uppercase();
+    let start_key_decoded = match previous {
+        Some(p) if p.end_key == r.start_key => p.end_key_decoded.clone(),
+        _ => decode_hex_region_key(&r.start_key),
+    };
     let epoch = r.epoch.unwrap_or_default();
     Some(Region {
         id: PdId(r.id),
-        start_key_decoded: decode_hex_region_key(&r.start_key),
+        start_key_decoded,
         end_key_decoded: decode_hex_region_key(&r.end_key),
-        start_key: r.start_key.to_ascii_uppercase(),
-        end_key: r.end_key.to_ascii_uppercase(),
+        start_key: r.start_key,
+        end_key: r.end_key,
         epoch: RegionEpoch {
             conf_ver: epoch.conf_ver,
             version: epoch.version,
@@ -54,10 +66,18 @@ pub(crate) fn region(r: wire::RegionInfo) -> Option<Region> {
 }
 
 fn peer(p: wire::MetaPeer) -> Peer {
+    let role = peer_role(&p);
+    let unknown_role_name = (role == PeerRole::Unknown).then(|| {
+        p.role_name
+            .clone()
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| p.role.to_string())
+    });
     Peer {
         id: PdId(p.id),
         store_id: PdId(p.store_id),
-        role: peer_role(&p),
+        role,
+        unknown_role_name,
         is_witness: p.is_witness,
     }
 }
@@ -143,10 +163,30 @@ impl<'de> Visitor<'de> for RegionsVisitor {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(16_384));
         while let Some(r) = seq.next_element::<wire::RegionInfo>()? {
-            out.extend(region(r));
+            if let Some(region) = region_after(r, out.last()) {
+                out.push(region);
+            }
         }
         Ok(out)
     }
+}
+
+/// Normalizes a PD regions page body (`/regions/key`, `/regions`) while parsing it: the public
+/// entry of the page decoder, for benchmarks and tools.
+pub fn normalize_regions_page(body: &[u8]) -> Result<Vec<Region>, serde_json::Error> {
+    serde_json::from_slice::<NormalizedRegions>(body).map(|page| page.0)
+}
+
+/// The benchmark baseline: parses the same body into PD's wire types without normalizing, and
+/// returns how many regions it holds. Not part of the API.
+#[doc(hidden)]
+pub fn parse_regions_page_wire_only(body: &[u8]) -> Result<usize, serde_json::Error> {
+    #[derive(Deserialize)]
+    struct Page {
+        #[serde(default)]
+        regions: Option<Vec<wire::RegionInfo>>,
+    }
+    serde_json::from_slice::<Page>(body).map(|p| p.regions.map_or(0, |r| r.len()))
 }
 
 /// A single-region answer: the region, or `None` for v4.0–v7.2's `null` and v8's all-zero one.

@@ -4,11 +4,14 @@ mod support;
 
 mod cli;
 mod clusters;
+mod demo_pd;
 mod members;
 mod openapi;
 mod operations;
 mod prometheus_fixtures;
 mod real_prometheus;
+mod region_walk;
+mod regions;
 mod smoke;
 mod store_metrics_fake;
 mod stores;

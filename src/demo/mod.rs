@@ -1,0 +1,53 @@
+//! A simulated PD (TiKV's Placement Driver) for `tikv-lens demo`, the integration tests and the
+//! benchmarks: an HTTP server that answers PD v8.5's API byte for byte as a real PD would (the
+//! same renderers, field order, `omitempty` rules, value formats, status codes and content types;
+//! see `tests/fixtures/pd/UPSTREAM-NOTES.md`), over a cluster that lives through time.
+//!
+//! The cluster is a pure function of a [`SimConfig`] and an instant: two simulators built from the
+//! same configuration answer byte-identical bodies at the same [`Clock::Fixed`] time. Regions are
+//! derived on demand from `(seed, index, time)`, so a million regions cost no per-region memory.
+//!
+//! # Scenario (t = `SimConfig::epoch`)
+//!
+//! - 3 PD members (`pd-0`…`pd-2`), one leader, all healthy. Stores `tikv-<i>` with ids 1, 4, 5, …,
+//!   started a week before t = 0, heartbeating every 10 s; one extra tombstone store.
+//! - Every 10 minutes the last store stops at 2:00 (Disconnected 20 s after its last heartbeat,
+//!   Down after `max_store_down_time`), restarts at 8:00 (new start time, uptime resets). While it
+//!   is not Up its peers are down and pending and its leaders move away; after the restart its
+//!   peers catch up (pending) over a minute and leaders return over 2 minutes.
+//! - The hot table's last region splits every `split_interval` (up to `max_splits`), so the region
+//!   count grows; leaders rotate slowly; a few regions gain a learner for 4 of every 40 minutes.
+//! - Traffic follows a daily sine (peak at noon UTC) with short hourly spikes; hot regions change
+//!   every 5 minutes.
+//!
+//! # Layout
+//!
+//! - `cluster`: configuration, stores, members, timeline; [`SimCluster`].
+//! - `regions`: region derivation, per-store totals, hot regions.
+//! - `layout`: where region boundaries fall (TiDB tables, indexes, rows); `keys`: TiDB's
+//!   memcomparable key encoding.
+//! - `pd`: the axum router and handlers; `bodies`: PD's response objects;
+//!   `go_format`: Go's renderers and value formats; `mix`: the seeded hashing everything
+//!   derives from.
+
+mod bodies;
+mod clock;
+mod cluster;
+pub(crate) mod go_format;
+mod keys;
+mod layout;
+mod mix;
+mod pd;
+mod regions;
+
+pub use clock::Clock;
+pub use cluster::{
+    OUTAGE_PERIOD, OUTAGE_RESTART_AT, OUTAGE_STOP_AT, SimCluster, SimConfig, SimMember, SimStore,
+    SimStoreState, store_id,
+};
+pub use keys::RegionKey;
+pub use pd::{CONTENT_TYPE_DATA, CONTENT_TYPE_JSON, CONTENT_TYPE_TEXT, pd_router, serve_pd};
+pub use regions::{
+    EMPTY_MIB, OVERSIZED_KEYS, OVERSIZED_MIB, PeerRole, RegionCheck, SimPeer, SimRegion,
+    UNDERSIZED_KEYS, UNDERSIZED_MIB,
+};
