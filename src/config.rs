@@ -123,6 +123,10 @@ pub struct ServeArgs {
     #[arg(long, env = "TIKV_LENS_UPSTREAM_MAX_BODY_BYTES", default_value_t = 64 * 1024 * 1024)]
     pub upstream_max_body_bytes: usize,
 
+    /// Most bytes of upstream answers each cluster's PD (and Prometheus) cache keeps.
+    #[arg(long, env = "TIKV_LENS_CACHE_MAX_BYTES", default_value_t = 256 * 1024 * 1024)]
+    pub cache_max_bytes: u64,
+
     /// Log format on stderr.
     #[arg(long, env = "TIKV_LENS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -146,6 +150,60 @@ pub struct ServeConfig {
     pub log_format: LogFormat,
 }
 
+/// How long each kind of upstream answer is reused. A TTL of zero still coalesces concurrent
+/// identical reads into one upstream request; it only stops keeping the answer afterwards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheTtls {
+    /// PD's `/stores` and `/store/{id}`.
+    pub stores: Duration,
+    /// PD's `/members` and `/health`.
+    pub members: Duration,
+    /// PD's `/status` (version).
+    pub pd_status: Duration,
+    /// PD's region pages, single regions and region count.
+    pub regions: Duration,
+    /// PD's region checks (`/regions/check/*`), which list every matching region.
+    pub region_health: Duration,
+    /// PD's hot-region statistics.
+    pub hotspots: Duration,
+    /// Prometheus queries evaluated now, or ending within the last five minutes (a range query
+    /// is also kept at most one step).
+    pub prometheus_recent: Duration,
+    /// Prometheus queries evaluated, or ending, more than five minutes ago: the data is settled.
+    pub prometheus_past: Duration,
+}
+
+impl CacheTtls {
+    /// Nothing kept: every request reads its upstream (concurrent identical ones still share).
+    pub fn uncached() -> Self {
+        Self {
+            stores: Duration::ZERO,
+            members: Duration::ZERO,
+            pd_status: Duration::ZERO,
+            regions: Duration::ZERO,
+            region_health: Duration::ZERO,
+            hotspots: Duration::ZERO,
+            prometheus_recent: Duration::ZERO,
+            prometheus_past: Duration::ZERO,
+        }
+    }
+}
+
+impl Default for CacheTtls {
+    fn default() -> Self {
+        Self {
+            stores: Duration::from_secs(2),
+            members: Duration::from_secs(5),
+            pd_status: Duration::from_secs(30),
+            regions: Duration::from_secs(5),
+            region_health: Duration::from_secs(30),
+            hotspots: Duration::from_secs(5),
+            prometheus_recent: Duration::from_secs(5),
+            prometheus_past: Duration::from_secs(300),
+        }
+    }
+}
+
 /// One cluster: its public name and where its upstreams are.
 #[derive(Debug, Clone)]
 pub struct ClusterConfig {
@@ -155,6 +213,8 @@ pub struct ClusterConfig {
     pub pd_endpoints: Vec<Url>,
     /// Prometheus base URL, when the cluster has one.
     pub prometheus: Option<Url>,
+    /// How long upstream answers are reused.
+    pub cache: CacheTtls,
 }
 
 /// Deadlines and caps applied to every upstream request.
@@ -164,6 +224,8 @@ pub struct UpstreamLimits {
     pub pd_attempt_timeout: Duration,
     pub prometheus_timeout: Duration,
     pub max_body_bytes: usize,
+    /// Most bytes of upstream answers kept in each upstream's cache.
+    pub cache_max_bytes: u64,
 }
 
 impl Default for UpstreamLimits {
@@ -173,6 +235,7 @@ impl Default for UpstreamLimits {
             pd_attempt_timeout: Duration::from_secs(3),
             prometheus_timeout: Duration::from_secs(15),
             max_body_bytes: 64 * 1024 * 1024,
+            cache_max_bytes: 256 * 1024 * 1024,
         }
     }
 }
@@ -211,6 +274,9 @@ pub enum ConfigError {
         url: String,
         reason: String,
     },
+    /// A cache TTL is unknown or not a duration.
+    #[error("invalid cache settings: {0}")]
+    Cache(String),
     /// A limit makes no sense (a zero deadline, an attempt longer than the total).
     #[error("invalid limits: {0}")]
     Limits(String),
@@ -230,6 +296,9 @@ struct FileCluster {
     pd: Vec<String>,
     #[serde(default)]
     prometheus: Option<String>,
+    /// TTLs as durations (`"2s"`, `"500ms"`, `"0s"`); absent ones keep their defaults.
+    #[serde(default)]
+    cache: std::collections::BTreeMap<String, String>,
 }
 
 impl ServeArgs {
@@ -244,6 +313,7 @@ impl ServeArgs {
                 name: self.cluster.clone(),
                 pd: self.pd.clone(),
                 prometheus: self.prometheus.clone(),
+                cache: Default::default(),
             }],
         };
         let upstream = UpstreamLimits {
@@ -251,6 +321,7 @@ impl ServeArgs {
             pd_attempt_timeout: self.pd_attempt_timeout,
             prometheus_timeout: self.prometheus_timeout,
             max_body_bytes: self.upstream_max_body_bytes,
+            cache_max_bytes: self.cache_max_bytes,
         };
         validate_limits(&upstream)?;
         Ok(ServeConfig {
@@ -330,13 +401,44 @@ fn validate_clusters(clusters: Vec<FileCluster>) -> Result<Vec<ClusterConfig>, C
                 None | Some("") => None,
                 Some(u) => Some(parse_base_url(&c.name, "Prometheus", u)?),
             };
+            let cache = parse_cache_ttls(&c.name, &c.cache)?;
             Ok(ClusterConfig {
                 name: c.name,
                 pd_endpoints,
                 prometheus,
+                cache,
             })
         })
         .collect()
+}
+
+fn parse_cache_ttls(
+    cluster: &str,
+    raw: &std::collections::BTreeMap<String, String>,
+) -> Result<CacheTtls, ConfigError> {
+    let mut ttls = CacheTtls::default();
+    for (key, value) in raw {
+        let slot = match key.as_str() {
+            "stores" => &mut ttls.stores,
+            "members" => &mut ttls.members,
+            "pd_status" => &mut ttls.pd_status,
+            "regions" => &mut ttls.regions,
+            "region_health" => &mut ttls.region_health,
+            "hotspots" => &mut ttls.hotspots,
+            "prometheus_recent" => &mut ttls.prometheus_recent,
+            "prometheus_past" => &mut ttls.prometheus_past,
+            other => {
+                return Err(ConfigError::Cache(format!(
+                    "cluster {cluster:?}: unknown cache key {other:?} (stores, members, pd_status, regions, \
+                     region_health, hotspots, prometheus_recent, prometheus_past)"
+                )));
+            }
+        };
+        *slot = humantime::parse_duration(value).map_err(|e| {
+            ConfigError::Cache(format!("cluster {cluster:?}: cache.{key} = {value:?}: {e}"))
+        })?;
+    }
+    Ok(ttls)
 }
 
 fn is_valid_cluster_name(name: &str) -> bool {
@@ -476,6 +578,7 @@ prometheus = "http://prom-e:9090"
 [[clusters]]
 name = "west"
 pd = ["http://pd-w0:2379"]
+cache = { stores = "500ms", prometheus_past = "10m" }
 "#,
         )
         .unwrap();
@@ -489,6 +592,23 @@ pd = ["http://pd-w0:2379"]
         );
         assert_eq!(cfg.clusters[0].pd_endpoints.len(), 2);
         assert!(cfg.clusters[1].prometheus.is_none());
+        assert_eq!(cfg.clusters[1].cache.stores, Duration::from_millis(500));
+        assert_eq!(
+            cfg.clusters[1].cache.prometheus_past,
+            Duration::from_secs(600)
+        );
+        assert_eq!(cfg.clusters[0].cache, CacheTtls::default());
+
+        let bad_ttl = dir.join("ttl.toml");
+        std::fs::write(
+            &bad_ttl,
+            "[[clusters]]\nname='a'\npd=['http://x']\ncache={stores='soon'}\n",
+        )
+        .unwrap();
+        assert!(matches!(
+            serve(&["--config", bad_ttl.to_str().unwrap()]),
+            Err(ConfigError::Cache(_))
+        ));
 
         let dup = dir.join("dup.toml");
         std::fs::write(

@@ -16,6 +16,8 @@
 //!   [`server::run`] serves it until shutdown.
 //! - [`state`]: [`state::AppState`], the clusters this process fronts and their upstream clients.
 //! - [`openapi`]: the OpenAPI document, derived from the handlers and model types.
+//! - [`freshness`]: when each answer's upstream data was fetched and until when it is fresh
+//!   (`observed_at`, `Age`, `Cache-Control`), recorded by the upstream cache per request.
 //! - [`error`]: [`error::ApiError`], the one error type handlers return, rendered as
 //!   `application/problem+json`.
 //! - [`upstream`]: raw wire types and HTTP clients, one folder per upstream. Wire types accept
@@ -33,6 +35,7 @@ pub mod api;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod freshness;
 pub mod model;
 pub mod normalize;
 pub mod openapi;

@@ -102,6 +102,7 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
             name: "default".to_owned(),
             pd_endpoints: vec![format!("http://{pd_addr}").parse()?],
             prometheus: None,
+            cache: Default::default(),
         }],
         upstream: UpstreamLimits::default(),
         log_format: args.log_format,

@@ -6,9 +6,16 @@
 
 use std::future::Future;
 
+use std::hash::{Hash, Hasher};
+
 use axum::Router;
-use axum::http::{Method, Uri};
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -23,8 +30,78 @@ pub fn app(state: AppState) -> Router {
         .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        // Inner to outer: gzip when asked for, then freshness headers and ETags on the bytes
+        // actually sent (so gzip and identity answers have different strong validators).
+        .layer(CompressionLayer::new().gzip(true))
+        .layer(middleware::from_fn(http_caching))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// `Age`, `Cache-Control` and a strong `ETag` on every successful answer, and `304 Not
+/// Modified` (no body) when the client already has it (`If-None-Match`).
+///
+/// `max-age` is how long the upstream data behind the answer stays fresh in tikv-lens's cache,
+/// and `Age` how long ago it was fetched: a dashboard polling faster than that gets the same
+/// bytes and can revalidate them for free.
+async fn http_caching(request: Request, next: Next) -> Response {
+    let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
+    let (response, freshness) = crate::freshness::scope(next.run(request)).await;
+    if response.status() != StatusCode::OK {
+        let mut response = response;
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // Every 200 answer is a body tikv-lens built in memory; collecting it cannot grow unbounded.
+    let bytes = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(bytes) => bytes,
+        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    };
+    let now = jiff::Timestamp::now();
+    let headers = &mut parts.headers;
+    let cache_control = match freshness.max_age_seconds(now) {
+        Some(seconds) => format!("max-age={seconds}"),
+        None => "no-cache".to_owned(),
+    };
+    headers.insert(header::CACHE_CONTROL, header_value(&cache_control));
+    if let Some(age) = freshness.age_seconds(now) {
+        headers.insert(header::AGE, header_value(&age.to_string()));
+    }
+    let etag = strong_etag(&bytes, headers.get(header::CONTENT_ENCODING));
+    headers.insert(header::ETAG, header_value(&etag));
+    if if_none_match.is_some_and(|v| etag_matches(&v, &etag)) {
+        headers.remove(header::CONTENT_LENGTH);
+        headers.remove(header::CONTENT_TYPE);
+        headers.remove(header::CONTENT_ENCODING);
+        parts.status = StatusCode::NOT_MODIFIED;
+        return Response::from_parts(parts, Body::empty());
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+fn header_value(text: &str) -> HeaderValue {
+    HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static("invalid"))
+}
+
+/// A strong validator of the exact bytes sent (and their content coding).
+fn strong_etag(bytes: &[u8], encoding: Option<&HeaderValue>) -> String {
+    let mut hasher = std::hash::DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    encoding.map(HeaderValue::as_bytes).hash(&mut hasher);
+    format!("\"{:016x}-{:x}\"", hasher.finish(), bytes.len())
+}
+
+/// `If-None-Match` uses the weak comparison: `*`, or any listed tag equal once `W/` is dropped.
+fn etag_matches(if_none_match: &HeaderValue, etag: &str) -> bool {
+    let Ok(list) = if_none_match.to_str() else {
+        return false;
+    };
+    list.split(',')
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag.trim_start_matches("W/") == etag)
 }
 
 async fn route_not_found(method: Method, uri: Uri) -> ApiError {

@@ -12,9 +12,6 @@ use crate::model::RegionHealth;
 use crate::upstream::pd::PdClient;
 use crate::upstream::prometheus::PrometheusClient;
 
-/// How long region health is reused before PD is asked again.
-pub const REGION_HEALTH_TTL: std::time::Duration = std::time::Duration::from_secs(30);
-
 /// Shared, cheaply clonable state of the service.
 #[derive(Clone)]
 pub struct AppState {
@@ -33,6 +30,8 @@ pub struct Cluster {
     /// Region health, read from PD at most once per TTL (PD answers each check with a list of
     /// regions, large in a big cluster); concurrent readers share one load.
     pub region_health: moka::future::Cache<(), Arc<RegionHealth>>,
+    /// How long each kind of upstream answer is reused.
+    pub cache_ttls: crate::config::CacheTtls,
 }
 
 impl Cluster {
@@ -73,19 +72,16 @@ impl AppState {
             .map(|c| {
                 Arc::new(Cluster {
                     name: c.name.clone(),
-                    pd: PdClient::new(http.clone(), c.pd_endpoints.clone(), limits),
-                    prometheus: c.prometheus.clone().map(|url| {
-                        PrometheusClient::new(
-                            http.clone(),
-                            url,
-                            limits.prometheus_timeout,
-                            limits.max_body_bytes,
-                        )
-                    }),
+                    pd: PdClient::new(http.clone(), c.pd_endpoints.clone(), limits, c.cache),
+                    prometheus: c
+                        .prometheus
+                        .clone()
+                        .map(|url| PrometheusClient::new(http.clone(), url, limits, c.cache)),
                     ready: AtomicBool::new(false),
+                    cache_ttls: c.cache,
                     region_health: moka::future::Cache::builder()
                         .max_capacity(1)
-                        .time_to_live(REGION_HEALTH_TTL)
+                        .time_to_live(c.cache.region_health)
                         .build(),
                 })
             })

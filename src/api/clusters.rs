@@ -5,7 +5,6 @@ use std::fmt;
 use axum::Json;
 use axum::extract::State;
 use futures::future::join_all;
-use jiff::Timestamp;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -41,7 +40,7 @@ async fn list_clusters(State(state): State<AppState>) -> Json<ClusterList> {
     let clusters = join_all(state.clusters().iter().map(|c| summarize(c))).await;
     Json(ClusterList {
         clusters,
-        observed_at: Timestamp::now(),
+        observed_at: crate::freshness::observed_at(),
     })
 }
 
@@ -98,7 +97,7 @@ async fn get_cluster(
         pd.region_count(),
         cached_region_health(cluster)
     );
-    let observed_at = Timestamp::now();
+    let observed_at = crate::freshness::observed_at();
 
     if let (Err(_), Err(_), Err(_), Err(_), Err(_)) =
         (&members, &health, &status, &stores, &regions)

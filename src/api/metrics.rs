@@ -96,14 +96,21 @@ async fn instant_query(
     };
     let cluster = state.cluster(&cluster)?;
     let envelope = cluster.prometheus()?.query(&query, time).await?;
-    let result = sample::instant_result(&cluster.name, &query, envelope, Timestamp::now())
-        .map_err(|e| ApiError::bad_upstream_value(Upstream::Prometheus, "/api/v1/query", e))?;
+    let result = sample::instant_result(
+        &cluster.name,
+        &query,
+        envelope,
+        crate::freshness::observed_at(),
+    )
+    .map_err(|e| ApiError::bad_upstream_value(Upstream::Prometheus, "/api/v1/query", e))?;
     Ok(Json(result))
 }
 
 /// A PromQL range query, normalized into columns: one shared `timestamps_ms` axis on the step
 /// grid from `start` to `end`, and per series one value per timestamp (`null` where the series
-/// has no sample). Parameters are checked before Prometheus is asked.
+/// has no sample). Parameters are checked before Prometheus is asked. `start` and `end` are
+/// snapped down to multiples of `step` (the answer gives both the grid and the times asked
+/// for), so a dashboard refreshing a sliding window hits the cache until a step has passed.
 #[utoipa::path(
     get,
     path = "/api/v1/clusters/{cluster}/metrics/query_range",
@@ -121,17 +128,24 @@ async fn range_query(
     ApiQuery(params): ApiQuery<RangeParamsQuery>,
 ) -> Result<Json<RangeQueryResult>, ApiError> {
     let query = require_query(params.query)?;
-    let range = parse_range(
+    let parsed = parse_range(
         params.start.as_deref(),
         params.end.as_deref(),
         params.step.as_deref(),
         Timestamp::now().as_millisecond(),
     )?;
     let cluster = state.cluster(&cluster)?;
+    let range = parsed.grid;
     let envelope = cluster.prometheus()?.query_range(&query, range).await?;
-    let result = sample::range_result(&cluster.name, &query, range, envelope, Timestamp::now())
-        .map_err(|e| {
-            ApiError::bad_upstream_value(Upstream::Prometheus, "/api/v1/query_range", e)
-        })?;
+    let requested = (parsed.requested_start_ms, parsed.requested_end_ms);
+    let result = sample::range_result(
+        &cluster.name,
+        &query,
+        range,
+        requested,
+        envelope,
+        crate::freshness::observed_at(),
+    )
+    .map_err(|e| ApiError::bad_upstream_value(Upstream::Prometheus, "/api/v1/query_range", e))?;
     Ok(Json(result))
 }

@@ -67,13 +67,23 @@ pub(crate) fn parse_step(raw: &str) -> Result<i64, ApiError> {
     Ok(ms)
 }
 
-/// `start`, `end` and `step` as given (each optional), validated into a grid.
+/// A validated range: the grid asked of Prometheus, and the times the client gave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ParsedRange {
+    /// `start` and `end` snapped down to multiples of `step` (Unix milliseconds), so that
+    /// dashboards refreshing a sliding window ask for the same grid until a step has passed.
+    pub grid: RangeParams,
+    pub requested_start_ms: i64,
+    pub requested_end_ms: i64,
+}
+
+/// `start`, `end` and `step` as given (each optional), validated and snapped to the step grid.
 pub(crate) fn parse_range(
     start: Option<&str>,
     end: Option<&str>,
     step: Option<&str>,
     now_ms: i64,
-) -> Result<RangeParams, ApiError> {
+) -> Result<ParsedRange, ApiError> {
     let end_ms = end
         .map(|e| parse_time("end", e))
         .transpose()?
@@ -89,7 +99,9 @@ pub(crate) fn parse_range(
             detail: format!("start ({start_ms} ms) is after end ({end_ms} ms)"),
         });
     }
-    let points = (end_ms - start_ms) / step_ms + 1;
+    let snapped_start = start_ms.div_euclid(step_ms) * step_ms;
+    let snapped_end = end_ms.div_euclid(step_ms) * step_ms;
+    let points = (snapped_end - snapped_start) / step_ms + 1;
     if points > MAX_POINTS {
         return Err(ApiError::BadParameter {
             parameter: "step",
@@ -98,10 +110,14 @@ pub(crate) fn parse_range(
             ),
         });
     }
-    Ok(RangeParams {
-        start_ms,
-        end_ms,
-        step_ms,
+    Ok(ParsedRange {
+        grid: RangeParams {
+            start_ms: snapped_start,
+            end_ms: snapped_end,
+            step_ms,
+        },
+        requested_start_ms: start_ms,
+        requested_end_ms: end_ms,
     })
 }
 
@@ -161,7 +177,9 @@ mod tests {
 
     #[test]
     fn ranges_are_validated_before_any_upstream_call() {
-        let r = parse_range(Some("1795743000"), Some("1795744800"), Some("60"), 0).unwrap();
+        let r = parse_range(Some("1795743000"), Some("1795744800"), Some("60"), 0)
+            .unwrap()
+            .grid;
         assert_eq!((r.end_ms - r.start_ms) / r.step_ms + 1, 31);
         assert_eq!(
             param_of(parse_range(Some("2000"), Some("1000"), Some("1"), 0).unwrap_err()),
@@ -175,10 +193,24 @@ mod tests {
             parse_range(Some("0"), Some("10999"), Some("1"), 0).is_ok(),
             "11,000 points are allowed"
         );
-        let d = parse_range(None, None, None, 7_200_000).unwrap();
+        let d = parse_range(None, None, None, 7_200_000).unwrap().grid;
         assert_eq!(
             (d.start_ms, d.end_ms, d.step_ms),
             (3_600_000, 7_200_000, 60_000)
         );
+    }
+
+    #[test]
+    fn start_and_end_snap_down_to_the_step_grid() {
+        let r = parse_range(Some("1795743010.5"), Some("1795744859"), Some("1m"), 0).unwrap();
+        assert_eq!(r.grid.start_ms, 1_795_743_000_000);
+        assert_eq!(r.grid.end_ms, 1_795_744_800_000);
+        assert_eq!(
+            (r.requested_start_ms, r.requested_end_ms),
+            (1_795_743_010_500, 1_795_744_859_000)
+        );
+        // A sliding window refreshed within the same step asks for the same grid.
+        let later = parse_range(Some("1795743040"), Some("1795744855"), Some("1m"), 0).unwrap();
+        assert_eq!(later.grid, r.grid);
     }
 }

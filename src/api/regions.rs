@@ -6,7 +6,6 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::State;
 use futures::future::join_all;
-use jiff::Timestamp;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -90,7 +89,7 @@ async fn list_regions(
         None => Vec::new(),
     };
     let NormalizedRegions(regions) = cluster.pd.regions_from(&start_key, limit).await?;
-    let observed_at = Timestamp::now();
+    let observed_at = crate::freshness::observed_at();
     let next_cursor = next_cursor(&cluster.name, &regions, limit)?;
     Ok(Json(RegionPage {
         cluster: cluster.name.clone(),
@@ -159,7 +158,7 @@ async fn get_region(
     Ok(Json(RegionDetail {
         cluster: cluster.name.clone(),
         region,
-        observed_at: Timestamp::now(),
+        observed_at: crate::freshness::observed_at(),
         warnings: Vec::new(),
     }))
 }
@@ -216,7 +215,7 @@ async fn region_by_key(
     Ok(Json(RegionDetail {
         cluster: cluster.name.clone(),
         region,
-        observed_at: Timestamp::now(),
+        observed_at: crate::freshness::observed_at(),
         warnings: Vec::new(),
     }))
 }
@@ -257,6 +256,9 @@ pub(super) async fn cached_region_health(
         .try_get_with((), load)
         .await
         .map_err(|e: Arc<UpstreamError>| ApiError::Upstream(UpstreamError::clone(&e)))
+        .inspect(|health| {
+            crate::freshness::record(health.observed_at, cluster.cache_ttls.region_health)
+        })
 }
 
 async fn read_region_health(cluster: &Cluster) -> Result<RegionHealth, UpstreamError> {
@@ -288,7 +290,7 @@ async fn read_region_health(cluster: &Cluster) -> Result<RegionHealth, UpstreamE
     Ok(RegionHealth {
         cluster: cluster.name.clone(),
         counts,
-        observed_at: Timestamp::now(),
+        observed_at: crate::freshness::observed_at(),
         warnings,
     })
 }
@@ -331,7 +333,7 @@ async fn hotspots(
     };
     let cluster = state.cluster(&path.cluster)?;
     let wire = cluster.pd.hot_regions(&path.kind).await?;
-    let observed_at = Timestamp::now();
+    let observed_at = crate::freshness::observed_at();
     let stores = normalize::hot_stores(wire).map_err(|e| {
         ApiError::bad_upstream_value(
             Upstream::Pd,

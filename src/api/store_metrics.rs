@@ -147,12 +147,13 @@ async fn store_metrics(
     ApiQuery(params): ApiQuery<SeriesParams>,
 ) -> Result<Json<StoreMetricsSeries>, ApiError> {
     let store_id = parse_id("store_id", &path.store_id)?;
-    let range = parse_range(
+    let parsed = parse_range(
         params.start.as_deref(),
         params.end.as_deref(),
         params.step.as_deref(),
         Timestamp::now().as_millisecond(),
     )?;
+    let range = parsed.grid;
     let cluster = state.cluster(&path.cluster)?;
     let prometheus = cluster.prometheus()?;
     let instance = match cluster.pd.store(store_id).await? {
@@ -220,10 +221,12 @@ async fn store_metrics(
         instance: instance.unwrap_or_default(),
         start_ms: range.start_ms,
         end_ms: timestamps_ms.last().copied().unwrap_or(range.start_ms),
+        requested_start_ms: parsed.requested_start_ms,
+        requested_end_ms: parsed.requested_end_ms,
         step_seconds: range.step_ms as f64 / 1000.0,
         timestamps_ms,
         metrics,
-        observed_at: Timestamp::now(),
+        observed_at: crate::freshness::observed_at(),
         warnings,
     }))
 }

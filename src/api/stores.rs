@@ -4,7 +4,6 @@ use std::collections::BTreeSet;
 
 use axum::Json;
 use axum::extract::State;
-use jiff::Timestamp;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -124,7 +123,7 @@ async fn list_stores(
         .as_ref()
         .is_some_and(|f| f.contains(&StoreState::Tombstone));
     let wire = cluster.pd.stores(include_tombstones).await?;
-    let observed_at = Timestamp::now();
+    let observed_at = crate::freshness::observed_at();
     let mut stores = normalize::store_list(wire.stores)
         .map_err(|e| ApiError::bad_upstream_value(Upstream::Pd, "/pd/api/v1/stores", e))?;
     if let Some(filter) = &filter {
@@ -178,7 +177,7 @@ async fn get_store(
             });
         }
     };
-    let observed_at = Timestamp::now();
+    let observed_at = crate::freshness::observed_at();
     let store = normalize::store(wire).map_err(|e| {
         ApiError::bad_upstream_value(Upstream::Pd, &format!("/pd/api/v1/store/{store_id}"), e)
     })?;

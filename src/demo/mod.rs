@@ -36,8 +36,11 @@ mod cluster;
 pub(crate) mod go_format;
 mod keys;
 mod layout;
+mod metrics;
 mod mix;
 mod pd;
+mod prometheus;
+mod promql_eval;
 mod regions;
 
 pub use clock::Clock;
@@ -47,6 +50,7 @@ pub use cluster::{
 };
 pub use keys::RegionKey;
 pub use pd::{CONTENT_TYPE_DATA, CONTENT_TYPE_JSON, CONTENT_TYPE_TEXT, pd_router, serve_pd};
+pub use prometheus::{prometheus_router, serve_prometheus};
 pub use regions::{
     EMPTY_MIB, OVERSIZED_KEYS, OVERSIZED_MIB, PeerRole, RegionCheck, SimPeer, SimRegion,
     UNDERSIZED_KEYS, UNDERSIZED_MIB,

@@ -106,11 +106,17 @@ pub struct RangeQueryResult {
     pub cluster: String,
     /// The PromQL as given.
     pub query: String,
-    /// The first point of the grid, Unix milliseconds (the `start` asked for).
+    /// The first point of the grid, Unix milliseconds: the `start` asked for, snapped down to
+    /// a multiple of the step (Unix time 0 plus whole steps), so that dashboards refreshing a
+    /// sliding window share cached answers until a step has passed.
     pub start_ms: i64,
-    /// The last point of the grid, Unix milliseconds: `start_ms` plus a whole number of steps,
-    /// at most the `end` asked for.
+    /// The last point of the grid, Unix milliseconds: the `end` asked for, snapped down the
+    /// same way.
     pub end_ms: i64,
+    /// The `start` asked for, before snapping, Unix milliseconds.
+    pub requested_start_ms: i64,
+    /// The `end` asked for, before snapping, Unix milliseconds.
+    pub requested_end_ms: i64,
     /// The grid's step, in seconds.
     pub step_seconds: f64,
     /// The shared time axis: every step from `start_ms` to `end_ms`, Unix milliseconds.
@@ -158,10 +164,15 @@ pub struct StoreMetricsSeries {
     pub store_id: PdId,
     /// The store's status address, the `instance` label its series are selected by.
     pub instance: String,
-    /// The first point of the grid, Unix milliseconds.
+    /// The first point of the grid, Unix milliseconds: `start` snapped down to a multiple of
+    /// the step.
     pub start_ms: i64,
-    /// The last point of the grid, Unix milliseconds.
+    /// The last point of the grid, Unix milliseconds: `end` snapped down the same way.
     pub end_ms: i64,
+    /// The `start` asked for, before snapping, Unix milliseconds.
+    pub requested_start_ms: i64,
+    /// The `end` asked for, before snapping, Unix milliseconds.
+    pub requested_end_ms: i64,
     /// The grid's step, in seconds.
     pub step_seconds: f64,
     /// The shared time axis, Unix milliseconds.

@@ -236,6 +236,7 @@ pub(crate) fn range_result(
     cluster: &str,
     query: &str,
     range: RangeParams,
+    requested: (i64, i64),
     envelope: Envelope,
     observed_at: Timestamp,
 ) -> Result<RangeQueryResult, FieldError> {
@@ -256,6 +257,8 @@ pub(crate) fn range_result(
         query: query.to_owned(),
         start_ms: range.start_ms,
         end_ms: timestamps_ms.last().copied().unwrap_or(range.start_ms),
+        requested_start_ms: requested.0,
+        requested_end_ms: requested.1,
         step_seconds: range.step_ms as f64 / 1000.0,
         timestamps_ms,
         series,

@@ -1104,7 +1104,7 @@ async fn rfc3339_times_with_offsets_reach_prometheus_as_unix_seconds() {
 }
 
 #[tokio::test]
-async fn a_step_that_does_not_divide_the_range_ends_on_the_last_grid_point() {
+async fn a_step_that_does_not_divide_the_range_snaps_both_ends_to_the_step_grid() {
     let (prom, lens) = setup().await;
     prom.answer_any(
         QUERY_RANGE,
@@ -1116,11 +1116,15 @@ async fn a_step_that_does_not_divide_the_range_ends_on_the_last_grid_point() {
         ))
         .await;
     let body = answer.ok();
+    // 7 minutes = 420 s: start and end snap down to multiples of 420 s since the Unix epoch.
     assert_eq!(
         body["timestamps_ms"],
-        json!([1_795_744_200_000i64, 1_795_744_620_000i64])
+        json!([1_795_744_020_000i64, 1_795_744_440_000i64])
     );
-    assert_eq!(body["end_ms"], 1_795_744_620_000i64);
+    assert_eq!(body["start_ms"], 1_795_744_020_000i64);
+    assert_eq!(body["end_ms"], 1_795_744_440_000i64);
+    assert_eq!(body["requested_start_ms"], 1_795_744_200_000i64);
+    assert_eq!(body["requested_end_ms"], 1_795_744_800_000i64);
     assert_eq!(body["step_seconds"].as_f64(), Some(420.0));
     assert_eq!(prom.last(QUERY_RANGE).param("step"), Some("420"));
 }

@@ -43,6 +43,7 @@ async fn lens_with(prometheus_url: &str) -> (FakePd, Lens) {
         name: "default".into(),
         pd_endpoints: vec![pd.url().parse().unwrap()],
         prometheus: Some(prometheus_url.parse().unwrap()),
+        cache: tikv_lens::config::CacheTtls::uncached(),
     };
     let lens = Lens::start(vec![cluster], test_limits()).await;
     (pd, lens)

@@ -1110,7 +1110,7 @@ fn check_path(kind: &str) -> String {
 async fn health_cluster() -> (FakePd, Lens) {
     let pd = FakePd::start().await;
     pd.serve_region_checks();
-    let lens = Lens::single(&[pd.url()]).await;
+    let lens = Lens::single_cached(&[pd.url()]).await;
     (pd, lens)
 }
 
@@ -1452,7 +1452,7 @@ async fn unknown_hotspot_kind_is_400_without_asking_pd() {
 async fn overview_includes_region_health() {
     let pd = FakePd::start().await;
     pd.serve_v85_cluster();
-    let lens = Lens::single(&[pd.url()]).await;
+    let lens = Lens::single_cached(&[pd.url()]).await;
     let answer = lens.get(OVERVIEW).await;
     let body = answer.ok();
     assert_eq!(body["region_health"], v85_region_health());

@@ -13,7 +13,8 @@ use tokio::time::Instant;
 use url::Url;
 
 use super::wire;
-use crate::config::UpstreamLimits;
+use crate::config::{CacheTtls, UpstreamLimits};
+use crate::upstream::ResponseCache;
 use crate::upstream::http::{body_excerpt, decode_json, exchange};
 use crate::upstream::{Upstream, UpstreamError, display_url};
 
@@ -25,6 +26,9 @@ pub struct PdClient {
     /// Index of the endpoint that answered last; reads start there.
     preferred: AtomicUsize,
     limits: UpstreamLimits,
+    /// Answers by path; concurrent identical reads share one request.
+    cache: ResponseCache,
+    ttls: CacheTtls,
 }
 
 /// How one attempt on one endpoint ended, when it did not produce an answer.
@@ -43,13 +47,46 @@ pub(crate) enum Lookup<T> {
 
 impl PdClient {
     /// Builds a client; `endpoints` must be non-empty (the config guarantees it).
-    pub fn new(http: reqwest::Client, endpoints: Vec<Url>, limits: UpstreamLimits) -> Self {
+    pub fn new(
+        http: reqwest::Client,
+        endpoints: Vec<Url>,
+        limits: UpstreamLimits,
+        ttls: CacheTtls,
+    ) -> Self {
         Self {
             http,
             endpoints,
             preferred: AtomicUsize::new(0),
             limits,
+            cache: ResponseCache::new(limits.cache_max_bytes),
+            ttls,
         }
+    }
+
+    /// Cache hits and loads of this client.
+    pub fn cache_stats(&self) -> &std::sync::Arc<crate::upstream::CacheStats> {
+        self.cache.stats()
+    }
+
+    /// How long an answer of `path` is reused.
+    fn ttl(&self, path: &str) -> Duration {
+        let t = &self.ttls;
+        let rules: [(&str, Duration); 10] = [
+            ("/pd/api/v1/stores", t.stores),
+            ("/pd/api/v1/store/", t.stores),
+            ("/pd/api/v1/members", t.members),
+            ("/pd/api/v1/health", t.members),
+            ("/pd/api/v1/status", t.pd_status),
+            ("/pd/api/v1/regions/check/", t.region_health),
+            ("/pd/api/v1/regions/", t.regions),
+            ("/pd/api/v1/region/", t.regions),
+            ("/pd/api/v1/hotspot/", t.hotspots),
+            ("/pd/api/v1/", Duration::ZERO),
+        ];
+        rules
+            .iter()
+            .find(|(prefix, _)| path.starts_with(prefix))
+            .map_or(Duration::ZERO, |(_, ttl)| *ttl)
     }
 
     /// The configured endpoints, in order.
@@ -159,7 +196,17 @@ impl PdClient {
         decode_json(Upstream::Pd, path, &body)
     }
 
+    /// The body of `path`, from the cache or from PD (one request for concurrent callers).
     async fn get(&self, path: &str) -> Result<bytes::Bytes, UpstreamError> {
+        let cached = self
+            .cache
+            .get_or_fetch(path.to_owned(), self.ttl(path), self.fetch(path))
+            .await?;
+        Ok(cached.body.clone())
+    }
+
+    /// Reads `path` from PD, trying the endpoints in turn.
+    async fn fetch(&self, path: &str) -> Result<bytes::Bytes, UpstreamError> {
         let deadline = Instant::now() + self.limits.pd_timeout;
         let start = self.preferred.load(Ordering::Relaxed);
         let n = self.endpoints.len();

@@ -9,8 +9,12 @@ use std::time::Duration;
 use url::Url;
 
 use super::wire;
+use crate::config::{CacheTtls, UpstreamLimits};
 use crate::upstream::http::{body_excerpt, decode_json, exchange};
-use crate::upstream::{Upstream, UpstreamError};
+use crate::upstream::{ResponseCache, Upstream, UpstreamError};
+
+/// Data older than this is settled: Prometheus will not receive more samples for it.
+const SETTLED_AFTER_MS: i64 = 5 * 60 * 1000;
 
 /// Above this many bytes of query string, a query is sent as a POST form.
 const MAX_GET_QUERY_BYTES: usize = 2048;
@@ -23,6 +27,9 @@ pub struct PrometheusClient {
     base: Url,
     timeout: Duration,
     max_body_bytes: usize,
+    /// Answers by request; concurrent identical queries share one request.
+    cache: ResponseCache,
+    ttls: CacheTtls,
 }
 
 /// When an instant query is evaluated: Prometheus' "now", or a Unix time in milliseconds.
@@ -41,12 +48,33 @@ pub struct RangeParams {
 }
 
 impl PrometheusClient {
-    pub fn new(http: reqwest::Client, base: Url, timeout: Duration, max_body_bytes: usize) -> Self {
+    pub fn new(http: reqwest::Client, base: Url, limits: UpstreamLimits, ttls: CacheTtls) -> Self {
         Self {
             http,
             base,
-            timeout,
-            max_body_bytes,
+            timeout: limits.prometheus_timeout,
+            max_body_bytes: limits.max_body_bytes,
+            cache: ResponseCache::new(limits.cache_max_bytes),
+            ttls,
+        }
+    }
+
+    /// Cache hits and loads of this client.
+    pub fn cache_stats(&self) -> &std::sync::Arc<crate::upstream::CacheStats> {
+        self.cache.stats()
+    }
+
+    /// How long an answer about data up to `until_ms` (`None`: now) is reused; a range query
+    /// over recent data also at most one step.
+    fn ttl(&self, until_ms: Option<i64>, step_ms: Option<i64>) -> Duration {
+        let now_ms = jiff::Timestamp::now().as_millisecond();
+        match until_ms {
+            Some(t) if t < now_ms - SETTLED_AFTER_MS => self.ttls.prometheus_past,
+            _ => {
+                let step =
+                    step_ms.map_or(Duration::MAX, |s| Duration::from_millis(s.unsigned_abs()));
+                self.ttls.prometheus_recent.min(step)
+            }
         }
     }
 
@@ -61,10 +89,15 @@ impl PrometheusClient {
         time: EvalTime,
     ) -> Result<wire::Envelope, UpstreamError> {
         let mut form = vec![("query", query.to_owned())];
-        if let EvalTime::AtMs(ms) = time {
-            form.push(("time", seconds(ms)));
-        }
-        self.call("/api/v1/query", form).await
+        let until = match time {
+            EvalTime::AtMs(ms) => {
+                form.push(("time", seconds(ms)));
+                Some(ms)
+            }
+            EvalTime::Now => None,
+        };
+        self.cached_call("/api/v1/query", form, self.ttl(until, None))
+            .await
     }
 
     /// `/api/v1/query_range`.
@@ -79,14 +112,34 @@ impl PrometheusClient {
             ("end", seconds(range.end_ms)),
             ("step", seconds(range.step_ms)),
         ];
-        self.call("/api/v1/query_range", form).await
+        let ttl = self.ttl(Some(range.end_ms), Some(range.step_ms));
+        self.cached_call("/api/v1/query_range", form, ttl).await
     }
 
+    /// [`Self::call`] through the cache, keyed by path and parameters.
+    async fn cached_call(
+        &self,
+        path: &str,
+        form: Vec<(&'static str, String)>,
+        ttl: Duration,
+    ) -> Result<wire::Envelope, UpstreamError> {
+        let key: String = url::form_urlencoded::Serializer::new(format!("{path}?"))
+            .extend_pairs(&form)
+            .finish();
+        let cached = self
+            .cache
+            .get_or_fetch(key, ttl, self.call(path, form))
+            .await?;
+        decode_json::<wire::Envelope>(Upstream::Prometheus, path, &cached.body)
+    }
+
+    /// Sends one query; a success answer's body is returned for the cache, anything else is
+    /// an error (never cached).
     async fn call(
         &self,
         path: &str,
         mut form: Vec<(&'static str, String)>,
-    ) -> Result<wire::Envelope, UpstreamError> {
+    ) -> Result<bytes::Bytes, UpstreamError> {
         form.push((
             "timeout",
             seconds(i64::try_from(self.timeout.as_millis()).unwrap_or(i64::MAX)),
@@ -110,7 +163,7 @@ impl PrometheusClient {
         )
         .await?;
         match decode_json::<wire::Envelope>(Upstream::Prometheus, path, &body) {
-            Ok(envelope) if envelope.status == "success" && status.is_success() => Ok(envelope),
+            Ok(envelope) if envelope.status == "success" && status.is_success() => Ok(body),
             Ok(envelope) => Err(UpstreamError::Rejected {
                 upstream: Upstream::Prometheus,
                 path: path.to_owned(),

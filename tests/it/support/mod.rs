@@ -255,6 +255,13 @@ impl Lens {
         Self::start(vec![cluster("default", pd_urls)], test_limits()).await
     }
 
+    /// One cluster named `default` with the production cache TTLs (`cluster()` uses none).
+    pub async fn single_cached(pd_urls: &[String]) -> Self {
+        let mut c = cluster("default", pd_urls);
+        c.cache = tikv_lens::config::CacheTtls::default();
+        Self::start(vec![c], test_limits()).await
+    }
+
     pub async fn start(clusters: Vec<ClusterConfig>, limits: UpstreamLimits) -> Self {
         let state = AppState::from_clusters(&clusters, limits).unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -373,6 +380,7 @@ pub fn cluster(name: &str, pd_urls: &[String]) -> ClusterConfig {
         name: name.to_owned(),
         pd_endpoints: pd_urls.iter().map(|u| u.parse().unwrap()).collect(),
         prometheus: None,
+        cache: tikv_lens::config::CacheTtls::uncached(),
     }
 }
 
@@ -383,6 +391,7 @@ pub fn test_limits() -> UpstreamLimits {
         pd_attempt_timeout: Duration::from_millis(700),
         prometheus_timeout: Duration::from_secs(5),
         max_body_bytes: 8 * 1024 * 1024,
+        cache_max_bytes: 64 * 1024 * 1024,
     }
 }
 

@@ -1,0 +1,115 @@
+//! How fresh an answer is: every upstream read in a request records when its data was fetched
+//! (possibly earlier, from the cache) and how long it stays fresh; the answer's `observed_at`,
+//! `Age` and `Cache-Control: max-age` are derived from the oldest and the soonest-stale read.
+//!
+//! The record lives in a task-local scope that the server opens around each request, so the
+//! upstream clients report without threading a value through every handler.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::time::Duration;
+
+use jiff::Timestamp;
+
+/// What the reads of one request saw.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Freshness {
+    /// When the oldest data used was fetched from its upstream.
+    pub observed_at: Option<Timestamp>,
+    /// When the first piece of that data stops being fresh.
+    pub fresh_until: Option<Timestamp>,
+}
+
+impl Freshness {
+    /// Seconds since the oldest data was fetched (the `Age` header), at `now`.
+    pub fn age_seconds(&self, now: Timestamp) -> Option<u64> {
+        self.observed_at
+            .map(|at| whole_seconds(now.duration_since(at)))
+    }
+
+    /// Seconds the answer stays fresh from `now` (the `max-age` directive).
+    pub fn max_age_seconds(&self, now: Timestamp) -> Option<u64> {
+        self.fresh_until
+            .map(|until| whole_seconds(until.duration_since(now)))
+    }
+}
+
+fn whole_seconds(d: jiff::SignedDuration) -> u64 {
+    u64::try_from(d.as_secs()).unwrap_or(0)
+}
+
+tokio::task_local! {
+    static CURRENT: RefCell<Freshness>;
+}
+
+/// Runs `request` with a fresh record; returns its output and what its reads recorded.
+pub async fn scope<F: Future>(request: F) -> (F::Output, Freshness) {
+    CURRENT
+        .scope(RefCell::new(Freshness::default()), async move {
+            let output = request.await;
+            let freshness = CURRENT.with(|f| *f.borrow());
+            (output, freshness)
+        })
+        .await
+}
+
+/// Records one upstream read: fetched at `fetched_at`, fresh for `ttl`. Outside a scope (a
+/// background task, a test calling a client directly) it does nothing.
+pub fn record(fetched_at: Timestamp, ttl: Duration) {
+    let until = fetched_at
+        .checked_add(jiff::SignedDuration::try_from(ttl).unwrap_or(jiff::SignedDuration::ZERO))
+        .unwrap_or(fetched_at);
+    let _ = CURRENT.try_with(|f| {
+        let mut f = f.borrow_mut();
+        f.observed_at = Some(f.observed_at.map_or(fetched_at, |t| t.min(fetched_at)));
+        f.fresh_until = Some(f.fresh_until.map_or(until, |t| t.min(until)));
+    });
+}
+
+/// When the data of the current request was observed: its oldest read, or now when it read
+/// nothing (or runs outside a scope).
+pub fn observed_at() -> Timestamp {
+    CURRENT
+        .try_with(|f| f.borrow().observed_at)
+        .ok()
+        .flatten()
+        .unwrap_or_else(Timestamp::now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn oldest_read_and_soonest_expiry_win() {
+        let t0 = Timestamp::constant(1_795_737_600, 0);
+        let t1 = Timestamp::constant(1_795_737_610, 0);
+        let ((), f) = scope(async {
+            record(t1, Duration::from_secs(5));
+            record(t0, Duration::from_secs(60));
+            assert_eq!(observed_at(), t0);
+        })
+        .await;
+        assert_eq!(f.observed_at, Some(t0));
+        assert_eq!(f.fresh_until, Some(Timestamp::constant(1_795_737_615, 0)));
+        assert_eq!(
+            f.age_seconds(Timestamp::constant(1_795_737_612, 0)),
+            Some(12)
+        );
+        assert_eq!(
+            f.max_age_seconds(Timestamp::constant(1_795_737_612, 0)),
+            Some(3)
+        );
+        assert_eq!(
+            f.max_age_seconds(Timestamp::constant(1_795_737_700, 0)),
+            Some(0)
+        );
+    }
+
+    #[test]
+    fn outside_a_scope_nothing_breaks() {
+        record(Timestamp::now(), Duration::from_secs(1));
+        let before = Timestamp::now();
+        assert!(observed_at() >= before);
+    }
+}

@@ -1,0 +1,113 @@
+//! The one cache of upstream answers: raw bodies by request, each with its own time to live,
+//! weighed by size. Concurrent reads of the same request share one upstream call, whether the
+//! answer is then kept (TTL > 0) or not (TTL 0): moka runs one loader per key and hands its
+//! result to every waiter. Failures are shared with the waiters but never kept.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use jiff::Timestamp;
+use moka::Expiry;
+
+use super::UpstreamError;
+
+/// A cached upstream body.
+#[derive(Debug)]
+pub(crate) struct Cached {
+    pub body: Bytes,
+    pub fetched_at: Timestamp,
+    pub ttl: Duration,
+}
+
+struct PerEntryTtl;
+
+impl Expiry<String, Arc<Cached>> for PerEntryTtl {
+    fn expire_after_create(
+        &self,
+        _key: &String,
+        value: &Arc<Cached>,
+        _created_at: Instant,
+    ) -> Option<Duration> {
+        Some(value.ttl)
+    }
+}
+
+/// Cache hit, miss and coalescing counts, for the service's own metrics.
+#[derive(Debug, Default)]
+pub struct CacheStats {
+    pub hits: std::sync::atomic::AtomicU64,
+    pub loads: std::sync::atomic::AtomicU64,
+}
+
+#[derive(Clone)]
+pub(crate) struct ResponseCache {
+    entries: moka::future::Cache<String, Arc<Cached>>,
+    stats: Arc<CacheStats>,
+}
+
+impl std::fmt::Debug for ResponseCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResponseCache")
+            .field("entries", &self.entries.entry_count())
+            .finish()
+    }
+}
+
+impl ResponseCache {
+    /// A cache holding at most `max_bytes` of bodies.
+    pub fn new(max_bytes: u64) -> Self {
+        let entries = moka::future::Cache::builder()
+            .max_capacity(max_bytes)
+            .weigher(|key: &String, value: &Arc<Cached>| {
+                u32::try_from(key.len() + value.body.len()).unwrap_or(u32::MAX)
+            })
+            .expire_after(PerEntryTtl)
+            .build();
+        Self {
+            entries,
+            stats: Arc::new(CacheStats::default()),
+        }
+    }
+
+    pub fn stats(&self) -> &Arc<CacheStats> {
+        &self.stats
+    }
+
+    /// The cached answer of `key`, or the result of `fetch` (shared with concurrent callers of
+    /// the same key, and kept for `ttl`).
+    pub async fn get_or_fetch<F>(
+        &self,
+        key: String,
+        ttl: Duration,
+        fetch: F,
+    ) -> Result<Arc<Cached>, UpstreamError>
+    where
+        F: Future<Output = Result<Bytes, UpstreamError>>,
+    {
+        use std::sync::atomic::Ordering::Relaxed;
+        let loaded = std::sync::atomic::AtomicBool::new(false);
+        let result = self
+            .entries
+            .try_get_with(key, async {
+                loaded.store(true, Relaxed);
+                let body = fetch.await?;
+                Ok::<_, UpstreamError>(Arc::new(Cached {
+                    body,
+                    fetched_at: Timestamp::now(),
+                    ttl,
+                }))
+            })
+            .await
+            .map_err(|e: Arc<UpstreamError>| UpstreamError::clone(&e));
+        if loaded.load(Relaxed) {
+            self.stats.loads.fetch_add(1, Relaxed);
+        } else {
+            self.stats.hits.fetch_add(1, Relaxed);
+        }
+        let cached = result?;
+        crate::freshness::record(cached.fetched_at, cached.ttl);
+        Ok(cached)
+    }
+}
