@@ -14,6 +14,7 @@
 //!   file for several clusters; validated into [`config::ServeConfig`].
 //! - [`server`]: [`server::app`] builds the whole router (tests drive it without a socket) and
 //!   [`server::run`] serves it until shutdown.
+//! - [`telemetry`]: the service's own metrics (`/metrics`): requests, upstream requests, cache.
 //! - [`state`]: [`state::AppState`], the clusters this process fronts and their upstream clients.
 //! - [`openapi`]: the OpenAPI document, derived from the handlers and model types.
 //! - [`freshness`]: when each answer's upstream data was fetched and until when it is fresh
@@ -42,4 +43,5 @@ pub mod openapi;
 pub mod promql;
 pub mod server;
 pub mod state;
+pub mod telemetry;
 pub mod upstream;

@@ -25,8 +25,12 @@ use crate::state::AppState;
 /// The whole service: the API, `/openapi.json`, Swagger UI at `/docs`, and problem+json answers
 /// for unknown routes and methods.
 pub fn app(state: AppState) -> Router {
+    // Installed before the first request, so that /metrics lists every family from the start.
+    crate::telemetry::handle();
     let (router, openapi) = crate::api::routes().split_for_parts();
     router
+        // Route layer: runs after routing, so it sees the matched route template.
+        .route_layer(middleware::from_fn(record_request))
         .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -36,6 +40,30 @@ pub fn app(state: AppState) -> Router {
         .layer(middleware::from_fn(http_caching))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Counts and times every routed request by its route template (never the raw path, which
+/// would make the label set unbounded).
+async fn record_request(request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let method = match *request.method() {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    };
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    crate::telemetry::http_request(
+        &route,
+        method,
+        response.status().as_u16(),
+        started.elapsed(),
+    );
+    response
 }
 
 /// `Age`, `Cache-Control` and a strong `ETag` on every successful answer, and `304 Not

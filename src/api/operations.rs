@@ -1,4 +1,4 @@
-//! `/healthz` and `/readyz`: the service's own liveness and readiness.
+//! `/healthz`, `/readyz` and `/metrics`: the service's own liveness, readiness and metrics.
 
 use axum::Json;
 use axum::extract::State;
@@ -15,6 +15,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(healthz))
         .routes(routes!(readyz))
+        .routes(routes!(metrics))
 }
 
 /// Liveness: the process is up. Reads no upstream.
@@ -68,4 +69,25 @@ async fn readyz(State(state): State<AppState>) -> Result<Json<Readiness>, ApiErr
             })
             .collect(),
     }))
+}
+
+/// The service's own metrics, in Prometheus' text format: `tikv_lens_http_requests_total` and
+/// `tikv_lens_http_request_duration_seconds` by route, method and status;
+/// `tikv_lens_upstream_requests_total` and `tikv_lens_upstream_request_duration_seconds` by
+/// upstream, endpoint and outcome; `tikv_lens_cache_reads_total` by upstream and kind (`hit`,
+/// `load`, `coalesced`).
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "operations",
+    responses((status = 200, description = "Prometheus text exposition format 0.0.4.", body = String, content_type = "text/plain"))
+)]
+async fn metrics() -> impl axum::response::IntoResponse {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        crate::telemetry::handle().render(),
+    )
 }

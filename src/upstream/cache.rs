@@ -37,14 +37,20 @@ impl Expiry<String, Arc<Cached>> for PerEntryTtl {
 /// Cache hit, miss and coalescing counts, for the service's own metrics.
 #[derive(Debug, Default)]
 pub struct CacheStats {
+    /// Reads answered from a kept answer.
     pub hits: std::sync::atomic::AtomicU64,
+    /// Reads that asked the upstream.
     pub loads: std::sync::atomic::AtomicU64,
+    /// Reads that waited for another caller's identical upstream request.
+    pub coalesced: std::sync::atomic::AtomicU64,
 }
 
 #[derive(Clone)]
 pub(crate) struct ResponseCache {
     entries: moka::future::Cache<String, Arc<Cached>>,
     stats: Arc<CacheStats>,
+    /// `pd` or `prometheus`, for the metrics.
+    upstream: &'static str,
 }
 
 impl std::fmt::Debug for ResponseCache {
@@ -57,7 +63,7 @@ impl std::fmt::Debug for ResponseCache {
 
 impl ResponseCache {
     /// A cache holding at most `max_bytes` of bodies.
-    pub fn new(max_bytes: u64) -> Self {
+    pub fn new(upstream: super::Upstream, max_bytes: u64) -> Self {
         let entries = moka::future::Cache::builder()
             .max_capacity(max_bytes)
             .weigher(|key: &String, value: &Arc<Cached>| {
@@ -68,6 +74,7 @@ impl ResponseCache {
         Self {
             entries,
             stats: Arc::new(CacheStats::default()),
+            upstream: upstream.as_str(),
         }
     }
 
@@ -87,6 +94,12 @@ impl ResponseCache {
         F: Future<Output = Result<Bytes, UpstreamError>>,
     {
         use std::sync::atomic::Ordering::Relaxed;
+        if let Some(cached) = self.entries.get(&key).await {
+            self.stats.hits.fetch_add(1, Relaxed);
+            crate::telemetry::cache_read(self.upstream, "hit");
+            crate::freshness::record(cached.fetched_at, cached.ttl);
+            return Ok(cached);
+        }
         let loaded = std::sync::atomic::AtomicBool::new(false);
         let result = self
             .entries
@@ -103,11 +116,36 @@ impl ResponseCache {
             .map_err(|e: Arc<UpstreamError>| UpstreamError::clone(&e));
         if loaded.load(Relaxed) {
             self.stats.loads.fetch_add(1, Relaxed);
+            crate::telemetry::cache_read(self.upstream, "load");
         } else {
-            self.stats.hits.fetch_add(1, Relaxed);
+            self.stats.coalesced.fetch_add(1, Relaxed);
+            crate::telemetry::cache_read(self.upstream, "coalesced");
         }
         let cached = result?;
         crate::freshness::record(cached.fetched_at, cached.ttl);
         Ok(cached)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_kept_answer_is_a_hit_and_a_shared_load_is_coalesced() {
+        use std::sync::atomic::Ordering::Relaxed;
+        let cache = ResponseCache::new(super::super::Upstream::Pd, 1 << 20);
+        let fetch = || async { Ok(Bytes::from_static(b"{}")) };
+        cache
+            .get_or_fetch("k".into(), Duration::from_secs(60), fetch())
+            .await
+            .unwrap();
+        cache
+            .get_or_fetch("k".into(), Duration::from_secs(60), fetch())
+            .await
+            .unwrap();
+        assert_eq!(cache.stats().loads.load(Relaxed), 1);
+        assert_eq!(cache.stats().hits.load(Relaxed), 1);
+        assert_eq!(cache.stats().coalesced.load(Relaxed), 0);
     }
 }

@@ -36,7 +36,8 @@ pub(crate) async fn exchange(
         })?;
         Ok((status, body))
     };
-    tokio::time::timeout(timeout, work)
+    let started = std::time::Instant::now();
+    let result = tokio::time::timeout(timeout, work)
         .await
         .unwrap_or_else(|_| {
             Err(UpstreamError::Timeout {
@@ -44,7 +45,21 @@ pub(crate) async fn exchange(
                 path: path.to_owned(),
                 after: timeout,
             })
-        })
+        });
+    let outcome = match &result {
+        Ok((status, _)) if status.is_success() => "ok".to_owned(),
+        Ok((status, _)) => format!("http_{}", status.as_u16()),
+        Err(UpstreamError::Timeout { .. }) => "timeout".to_owned(),
+        Err(UpstreamError::TooLarge { .. }) => "too_large".to_owned(),
+        Err(_) => "unreachable".to_owned(),
+    };
+    crate::telemetry::upstream_request(
+        upstream.as_str(),
+        &crate::telemetry::endpoint_label(path),
+        &outcome,
+        started.elapsed(),
+    );
+    result
 }
 
 /// reqwest's Display hides the cause ("error sending request"); the chain says "connection refused".

@@ -58,7 +58,7 @@ impl PdClient {
             endpoints,
             preferred: AtomicUsize::new(0),
             limits,
-            cache: ResponseCache::new(limits.cache_max_bytes),
+            cache: ResponseCache::new(Upstream::Pd, limits.cache_max_bytes),
             ttls,
         }
     }

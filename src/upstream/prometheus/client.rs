@@ -54,7 +54,7 @@ impl PrometheusClient {
             base,
             timeout: limits.prometheus_timeout,
             max_body_bytes: limits.max_body_bytes,
-            cache: ResponseCache::new(limits.cache_max_bytes),
+            cache: ResponseCache::new(Upstream::Prometheus, limits.cache_max_bytes),
             ttls,
         }
     }

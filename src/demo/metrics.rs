@@ -1,0 +1,1052 @@
+//! The metrics the simulated cluster exports to its simulated Prometheus: what TiKV's status
+//! server and PD's `/metrics` would show, scraped every 15 s.
+//!
+//! Nothing is stored per sample. A sample is a pure function of the configuration, the series and
+//! the scrape instant: gauges read the simulated PD's own view at that instant
+//! ([`SimCluster::stores_at`]), so `tikv_raftstore_region_count` and `tikv_store_size_bytes` equal
+//! what PD reports at the same time; counters are closed-form integrals of rate functions that
+//! follow the cluster's load curve ([`SimCluster::load_factor`]) from the process start, so they
+//! are monotonic while a process lives and start again from 0 when the simulation restarts it.
+//!
+//! # Scrapes
+//!
+//! Every target is scraped at each multiple of 15 s (Unix time, no jitter). A TiKV target answers
+//! while PD sees its store `Up` and the process runs; otherwise the scrape fails: `up` is 0 and its
+//! other series end with a stale marker, so an instant selector finds nothing for them (as
+//! Prometheus does with live scrapes; the 5-minute lookback only bridges missing scrapes, and
+//! there are none here). The tombstone store is not a target. PD (`pd-0:2379`) always answers.
+//!
+//! # Series
+//!
+//! TiKV (`instance` = the store's status address, `job="tikv"`): `up`, `process_cpu_seconds_total`
+//! (an integer counter, as TiKV's), `process_resident_memory_bytes`, `process_start_time_seconds`,
+//! `tikv_grpc_msg_duration_seconds_{bucket,sum,count}` (`type` kv_get, kv_prewrite, kv_commit,
+//! coprocessor, kv_gc; `priority="medium"`; 22 buckets 5e-5·2^k plus `+Inf`),
+//! `tikv_raftstore_region_count{type=region|leader|buckets}`,
+//! `tikv_store_size_bytes{type=capacity|available|used}` (PD's exact bytes),
+//! `tikv_engine_size_bytes{db="kv",type=default|lock|write|raft}` (shares of `used`).
+//!
+//! PD (`instance="pd-0:2379"`, `job="pd"`): `up`, `pd_cluster_status{engine="tikv",store,type}`
+//! (store state counts, region/leader/learner/witness counts, storage size and capacity per
+//! store), `pd_regions_status{type=<check>-region-count}` (the sizes of PD's
+//! `/regions/check/<check>` lists) and `pd_scheduler_store_status{address,store,type}`.
+
+use std::cell::OnceCell;
+use std::collections::HashMap;
+use std::f64::consts::{PI, TAU};
+use std::rc::Rc;
+use std::sync::{Arc, OnceLock};
+
+use super::cluster::{SECOND, SimCluster, SimStore, SimStoreState, store_id};
+use super::mix::{hash, unit};
+use super::regions::{Moment, RegionCheck, SimRegion};
+
+/// Prometheus' scrape interval in the simulation.
+pub(crate) const SCRAPE_MS: i64 = 15_000;
+
+/// The PD target's `instance`.
+pub(crate) const PD_INSTANCE: &str = "pd-0:2379";
+
+/// A label set sorted by name, `__name__` included.
+pub(crate) type Labels = Vec<(String, String)>;
+
+const DAY_MS: i64 = 86_400_000;
+const HOUR_MS: i64 = 3_600_000;
+/// `cluster::SALT_SPIKE`: which minute of each hour the load spike starts at.
+const SALT_SPIKE: u64 = 4;
+/// This module's own salts, apart from the cluster's.
+const SALT_PROFILE: u64 = 300;
+
+/// The gRPC message types the histogram carries: (type, share of the store's requests, median
+/// latency in seconds). `kv_gc` is bursty (see [`gc_active_seconds`]) and has no share.
+const GRPC_TYPES: [(&str, f64, f64); 5] = [
+    ("kv_get", 0.40, 0.000_45),
+    ("kv_prewrite", 0.16, 0.002_2),
+    ("kv_commit", 0.16, 0.001_6),
+    ("coprocessor", 0.28, 0.003_5),
+    ("kv_gc", 0.0, 0.025),
+];
+const KV_GC: usize = 4;
+/// Finite bucket bounds: 5e-5·2^k for k in 0..22 (50 µs to 104.8576 s).
+const GRPC_BUCKETS: usize = 22;
+/// Log-normal spread of the fast and the slow part of each latency distribution.
+const SIGMA_FAST: f64 = 0.9;
+const SIGMA_SLOW: f64 = 0.7;
+/// Slow requests: this share always, plus `SPIKE_SLOW` of the extra load of a spike.
+const SLOW_SHARE: f64 = 0.01;
+const SPIKE_SLOW: f64 = 0.1;
+const SLOW_FACTOR: f64 = 8.0;
+/// Amplitude of each store's own slow wobble on top of the cluster load (load is at least 0.5).
+const WOBBLE: f64 = 0.06;
+/// kv_gc runs during the first minute of every 10.
+const GC_PERIOD_MS: i64 = 600_000;
+const GC_ACTIVE_MS: i64 = 60_000;
+
+const CF_SHARES: [(&str, f64); 4] = [
+    ("default", 0.62),
+    ("lock", 0.002),
+    ("raft", 0.018),
+    ("write", 0.36),
+];
+const REGION_COUNT_TYPES: [&str; 3] = ["buckets", "leader", "region"];
+const STORE_SIZE_TYPES: [&str; 3] = ["available", "capacity", "used"];
+
+/// `pd_cluster_status` types (per store).
+const CLUSTER_STATUS_TYPES: [&str; 18] = [
+    "leader_count",
+    "learner_count",
+    "region_count",
+    "storage_capacity",
+    "storage_size",
+    "store_disconnected_count",
+    "store_down_count",
+    "store_low_space_count",
+    "store_offline_count",
+    "store_preparing_count",
+    "store_removed_count",
+    "store_removing_count",
+    "store_serving_count",
+    "store_slow_count",
+    "store_tombstone_count",
+    "store_unhealth_count",
+    "store_up_count",
+    "witness_count",
+];
+
+/// `pd_scheduler_store_status` types (per live store).
+const SCHEDULER_STATUS_TYPES: [&str; 9] = [
+    "leader_count",
+    "leader_score",
+    "leader_size",
+    "region_count",
+    "region_score",
+    "region_size",
+    "store_available",
+    "store_capacity",
+    "store_used",
+];
+
+/// Every metric name the simulation exports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Metric {
+    Up,
+    CpuSeconds,
+    ResidentMemory,
+    StartTime,
+    GrpcBucket,
+    GrpcSum,
+    GrpcCount,
+    RegionCount,
+    StoreSize,
+    EngineSize,
+    PdClusterStatus,
+    PdRegionsStatus,
+    PdSchedulerStoreStatus,
+}
+
+impl Metric {
+    pub(crate) const ALL: [Metric; 13] = [
+        Metric::Up,
+        Metric::CpuSeconds,
+        Metric::ResidentMemory,
+        Metric::StartTime,
+        Metric::GrpcBucket,
+        Metric::GrpcSum,
+        Metric::GrpcCount,
+        Metric::RegionCount,
+        Metric::StoreSize,
+        Metric::EngineSize,
+        Metric::PdClusterStatus,
+        Metric::PdRegionsStatus,
+        Metric::PdSchedulerStoreStatus,
+    ];
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Metric::Up => "up",
+            Metric::CpuSeconds => "process_cpu_seconds_total",
+            Metric::ResidentMemory => "process_resident_memory_bytes",
+            Metric::StartTime => "process_start_time_seconds",
+            Metric::GrpcBucket => "tikv_grpc_msg_duration_seconds_bucket",
+            Metric::GrpcSum => "tikv_grpc_msg_duration_seconds_sum",
+            Metric::GrpcCount => "tikv_grpc_msg_duration_seconds_count",
+            Metric::RegionCount => "tikv_raftstore_region_count",
+            Metric::StoreSize => "tikv_store_size_bytes",
+            Metric::EngineSize => "tikv_engine_size_bytes",
+            Metric::PdClusterStatus => "pd_cluster_status",
+            Metric::PdRegionsStatus => "pd_regions_status",
+            Metric::PdSchedulerStoreStatus => "pd_scheduler_store_status",
+        }
+    }
+}
+
+/// One series: the metric, the target (a store index, or `PD_TARGET`) and up to two label
+/// choices (a `type` index, a bucket index).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct SeriesKey {
+    pub(crate) metric: Metric,
+    pub(crate) target: u32,
+    pub(crate) kind: u16,
+    pub(crate) bucket: u16,
+}
+
+const PD_TARGET: u32 = u32::MAX;
+
+/// The seeded constants of one TiKV store.
+#[derive(Clone, Debug)]
+struct StoreProfile {
+    /// CPU cores at load factor 1.
+    cores: f64,
+    /// gRPC requests per second at load factor 1.
+    qps: f64,
+    /// kv_gc requests per second while GC runs.
+    gc_rate: f64,
+    /// Resident bytes once warmed up.
+    rss: f64,
+    /// (period ms, phase) of the CPU wobble, then of each gRPC type's, then of memory's.
+    wobbles: [(i64, f64); GRPC_TYPES.len() + 2],
+}
+
+/// Cumulative bucket fractions of a log-normal latency distribution, per finite bucket and +Inf.
+type Cdf = [f64; GRPC_BUCKETS + 1];
+
+/// Static region-check counts over the regions whose shape never changes (the "plain" base
+/// regions): computed once, on first use, by one walk.
+#[derive(Clone, Copy, Debug, Default)]
+struct RegionBase {
+    empty: u64,
+    oversized: u64,
+    undersized: u64,
+    /// Whether a split-born region can be oversized by keys (never with TiDB-sized rows); if so
+    /// they are checked one by one.
+    split_born_may_be_oversized: bool,
+}
+
+/// The metrics model over one simulated cluster.
+pub(crate) struct MetricsModel {
+    cluster: Arc<SimCluster>,
+    flapping: usize,
+    instances: Vec<String>,
+    addresses: Vec<String>,
+    /// Decimal store ids of the live stores, then the tombstone.
+    store_ids: Vec<String>,
+    /// Unix ms each store's first process started.
+    first_start_ms: Vec<i64>,
+    profiles: Vec<StoreProfile>,
+    fast: [Cdf; GRPC_TYPES.len()],
+    slow: [Cdf; GRPC_TYPES.len()],
+    le: Vec<String>,
+    /// Day-aligned origin of the load integral, before every process start.
+    anchor_ms: i64,
+    region_base: OnceLock<RegionBase>,
+}
+
+impl std::fmt::Debug for MetricsModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetricsModel")
+            .field("stores", &self.instances.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Whether each target answered the scrape at one instant, and since when its process runs.
+#[derive(Clone, Copy, Debug)]
+struct TargetsAt {
+    flapping_ok: bool,
+    flapping_start_secs: i64,
+}
+
+/// PD's view at one scrape instant.
+struct Heavy {
+    moment: Moment,
+    stores: Vec<SimStore>,
+    checks: OnceCell<[u64; 9]>,
+}
+
+/// Per-request memo of what several samples share: nothing survives the request, so memory stays
+/// bounded by what one query touches.
+#[derive(Default)]
+pub(crate) struct Cx {
+    targets: HashMap<i64, TargetsAt>,
+    load: HashMap<i64, (f64, f64)>,
+    heavy: HashMap<i64, Rc<Heavy>>,
+}
+
+impl MetricsModel {
+    pub(crate) fn new(cluster: Arc<SimCluster>) -> Self {
+        let seed = cluster.config().seed;
+        let live = cluster.stores.len();
+        let flapping = cluster.flapping_store_index();
+        let instances = (0..live).map(|i| format!("tikv-{i}:20180")).collect();
+        let addresses = (0..live).map(|i| format!("tikv-{i}:20160")).collect();
+        let store_ids = (0..=live).map(|i| store_id(i).to_string()).collect();
+        let first_start_ms: Vec<i64> = cluster.stores.iter().map(|s| s.start_secs * 1000).collect();
+        let earliest = first_start_ms.iter().copied().min().unwrap_or(0);
+        let anchor_ms = earliest.div_euclid(DAY_MS) * DAY_MS - DAY_MS;
+        let profiles = (0..live)
+            .map(|i| {
+                let r = |k: u64| unit(hash(seed, SALT_PROFILE, (i as u64) << 8 | k));
+                let weight = 0.85 + 0.3 * r(0);
+                let mut wobbles = [(0, 0.0); GRPC_TYPES.len() + 2];
+                for (k, w) in wobbles.iter_mut().enumerate() {
+                    let period_s = 420 + (r(10 + k as u64) * 600.0) as i64;
+                    *w = (period_s * 1000, TAU * r(40 + k as u64));
+                }
+                StoreProfile {
+                    cores: (0.3 + 1.7 * weight) * (0.9 + 0.2 * r(1)),
+                    qps: 2_400.0 * weight * (0.9 + 0.2 * r(2)),
+                    gc_rate: 0.4 + 0.2 * r(3),
+                    rss: (5.0 + 3.0 * r(4)) * (1u64 << 30) as f64,
+                    wobbles,
+                }
+            })
+            .collect();
+        let bounds: Vec<f64> = (0..GRPC_BUCKETS).map(bucket_bound).collect();
+        let mut fast = [[0.0; GRPC_BUCKETS + 1]; GRPC_TYPES.len()];
+        let mut slow = [[0.0; GRPC_BUCKETS + 1]; GRPC_TYPES.len()];
+        for (k, &(_, _, median)) in GRPC_TYPES.iter().enumerate() {
+            fast[k] = cdf_table(&bounds, median, SIGMA_FAST);
+            slow[k] = cdf_table(&bounds, median * SLOW_FACTOR, SIGMA_SLOW);
+        }
+        let mut le: Vec<String> = bounds.iter().map(|b| format!("{b}")).collect();
+        le.push("+Inf".to_owned());
+        Self {
+            cluster,
+            flapping,
+            instances,
+            addresses,
+            store_ids,
+            first_start_ms,
+            profiles,
+            fast,
+            slow,
+            le,
+            anchor_ms,
+            region_base: OnceLock::new(),
+        }
+    }
+
+    // ---- series and labels ---------------------------------------------------------------
+
+    /// Every series of `metric`, in a fixed order.
+    fn series_of(&self, metric: Metric, out: &mut Vec<SeriesKey>) {
+        let live = self.instances.len() as u32;
+        let key = |target: u32, kind: usize, bucket: usize| SeriesKey {
+            metric,
+            target,
+            kind: kind as u16,
+            bucket: bucket as u16,
+        };
+        match metric {
+            Metric::Up => {
+                out.extend((0..live).map(|s| key(s, 0, 0)));
+                out.push(key(PD_TARGET, 0, 0));
+            }
+            Metric::CpuSeconds | Metric::ResidentMemory | Metric::StartTime => {
+                out.extend((0..live).map(|s| key(s, 0, 0)));
+            }
+            Metric::GrpcBucket => {
+                for s in 0..live {
+                    for k in 0..GRPC_TYPES.len() {
+                        out.extend((0..=GRPC_BUCKETS).map(|b| key(s, k, b)));
+                    }
+                }
+            }
+            Metric::GrpcSum | Metric::GrpcCount => {
+                for s in 0..live {
+                    out.extend((0..GRPC_TYPES.len()).map(|k| key(s, k, 0)));
+                }
+            }
+            Metric::RegionCount | Metric::StoreSize => {
+                for s in 0..live {
+                    out.extend((0..3).map(|k| key(s, k, 0)));
+                }
+            }
+            Metric::EngineSize => {
+                for s in 0..live {
+                    out.extend((0..CF_SHARES.len()).map(|k| key(s, k, 0)));
+                }
+            }
+            Metric::PdClusterStatus => {
+                for s in 0..=live {
+                    out.extend((0..CLUSTER_STATUS_TYPES.len()).map(|k| key(s, k, 0)));
+                }
+            }
+            Metric::PdRegionsStatus => {
+                out.extend((0..RegionCheck::ALL.len()).map(|k| key(PD_TARGET, k, 0)));
+            }
+            Metric::PdSchedulerStoreStatus => {
+                for s in 0..live {
+                    out.extend((0..SCHEDULER_STATUS_TYPES.len()).map(|k| key(s, k, 0)));
+                }
+            }
+        }
+    }
+
+    /// The label set of a series, sorted by name.
+    pub(crate) fn labels(&self, key: SeriesKey) -> Labels {
+        let s = key.target as usize;
+        let kind = usize::from(key.kind);
+        let mut labels: Vec<(&str, &str)> = vec![("__name__", key.metric.name())];
+        let instance = self.instances.get(s).map_or("", String::as_str);
+        let tikv = [("instance", instance), ("job", "tikv")];
+        match key.metric {
+            Metric::Up if key.target == PD_TARGET => {
+                labels.push(("instance", PD_INSTANCE));
+                labels.push(("job", "pd"));
+            }
+            Metric::Up | Metric::CpuSeconds | Metric::ResidentMemory | Metric::StartTime => {
+                labels.extend(tikv);
+            }
+            Metric::GrpcBucket | Metric::GrpcSum | Metric::GrpcCount => {
+                labels.extend(tikv);
+                if key.metric == Metric::GrpcBucket {
+                    labels.push(("le", &self.le[usize::from(key.bucket)]));
+                }
+                labels.push(("priority", "medium"));
+                labels.push(("type", GRPC_TYPES[kind].0));
+            }
+            Metric::RegionCount => {
+                labels.extend(tikv);
+                labels.push(("type", REGION_COUNT_TYPES[kind]));
+            }
+            Metric::StoreSize => {
+                labels.extend(tikv);
+                labels.push(("type", STORE_SIZE_TYPES[kind]));
+            }
+            Metric::EngineSize => {
+                labels.push(("db", "kv"));
+                labels.extend(tikv);
+                labels.push(("type", CF_SHARES[kind].0));
+            }
+            Metric::PdClusterStatus => {
+                labels.push(("engine", "tikv"));
+                labels.push(("instance", PD_INSTANCE));
+                labels.push(("job", "pd"));
+                labels.push(("store", &self.store_ids[s]));
+                labels.push(("type", CLUSTER_STATUS_TYPES[kind]));
+            }
+            Metric::PdRegionsStatus => {
+                labels.push(("instance", PD_INSTANCE));
+                labels.push(("job", "pd"));
+                labels.push(("type", check_type_name(RegionCheck::ALL[kind])));
+            }
+            Metric::PdSchedulerStoreStatus => {
+                labels.push(("address", &self.addresses[s]));
+                labels.push(("instance", PD_INSTANCE));
+                labels.push(("job", "pd"));
+                labels.push(("store", &self.store_ids[s]));
+                labels.push(("type", SCHEDULER_STATUS_TYPES[kind]));
+            }
+        }
+        labels.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        labels
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect()
+    }
+
+    /// Every series whose metric name passes `name` and whose label set passes `labels`, sorted
+    /// by label set (the order Prometheus' storage returns series in).
+    pub(crate) fn select(
+        &self,
+        name: impl Fn(&str) -> bool,
+        labels: impl Fn(&Labels) -> bool,
+    ) -> Vec<(SeriesKey, Labels)> {
+        let mut keys = Vec::new();
+        let mut out = Vec::new();
+        for metric in Metric::ALL {
+            if !name(metric.name()) {
+                continue;
+            }
+            keys.clear();
+            self.series_of(metric, &mut keys);
+            for &key in &keys {
+                let set = self.labels(key);
+                if labels(&set) {
+                    out.push((key, set));
+                }
+            }
+        }
+        out.sort_by(|a, b| a.1.cmp(&b.1));
+        out
+    }
+
+    // ---- samples --------------------------------------------------------------------------
+
+    /// The sample of `key` scraped at `ts_ms` (a multiple of [`SCRAPE_MS`]), or `None` when the
+    /// scrape failed (the series is stale) or the process had not started.
+    pub(crate) fn sample(&self, key: SeriesKey, ts_ms: i64, cx: &mut Cx) -> Option<f64> {
+        match key.metric {
+            Metric::Up if key.target == PD_TARGET => return Some(1.0),
+            Metric::PdClusterStatus | Metric::PdRegionsStatus | Metric::PdSchedulerStoreStatus => {
+                return Some(self.pd_sample(key, ts_ms, cx));
+            }
+            _ => {}
+        }
+        let store = key.target as usize;
+        let (ok, start_secs) = self.target(store, ts_ms, cx);
+        if key.metric == Metric::Up {
+            return Some(if ok { 1.0 } else { 0.0 });
+        }
+        if !ok {
+            return None;
+        }
+        let kind = usize::from(key.kind);
+        let start_ms = start_secs * 1000;
+        Some(match key.metric {
+            Metric::StartTime => start_secs as f64,
+            Metric::CpuSeconds => self
+                .cpu_seconds(store, start_ms, ts_ms, cx)
+                .floor()
+                .max(0.0),
+            Metric::ResidentMemory => {
+                let p = &self.profiles[store];
+                let uptime = (ts_ms - start_ms) as f64 / 1000.0;
+                let warm = 0.35 + 0.65 * (uptime / 1800.0).clamp(0.0, 1.0);
+                let (period, phase) = p.wobbles[GRPC_TYPES.len() + 1];
+                (p.rss * warm * (1.0 + 0.01 * phase_at(ts_ms, period, phase).sin())).floor()
+            }
+            Metric::GrpcBucket | Metric::GrpcSum | Metric::GrpcCount => {
+                let (fast, slow) = self.grpc_observations(store, kind, start_ms, ts_ms, cx);
+                match key.metric {
+                    Metric::GrpcSum => {
+                        let median = GRPC_TYPES[kind].2;
+                        fast * median * (SIGMA_FAST * SIGMA_FAST / 2.0).exp()
+                            + slow * median * SLOW_FACTOR * (SIGMA_SLOW * SIGMA_SLOW / 2.0).exp()
+                    }
+                    Metric::GrpcCount => (fast + slow).floor().max(0.0),
+                    _ => {
+                        let b = usize::from(key.bucket);
+                        (fast * self.fast[kind][b] + slow * self.slow[kind][b])
+                            .floor()
+                            .max(0.0)
+                    }
+                }
+            }
+            Metric::RegionCount | Metric::StoreSize | Metric::EngineSize => {
+                let heavy = self.heavy(ts_ms, cx);
+                let st = &heavy.stores[store];
+                match (key.metric, kind) {
+                    (Metric::RegionCount, 0) => 0.0,
+                    (Metric::RegionCount, 1) => st.leader_count as f64,
+                    (Metric::RegionCount, _) => st.region_count as f64,
+                    (Metric::StoreSize, 0) => st.available_bytes as f64,
+                    (Metric::StoreSize, 1) => st.capacity_bytes as f64,
+                    (Metric::StoreSize, _) => st.used_bytes as f64,
+                    (_, cf) => (st.used_bytes as f64 * CF_SHARES[cf].1).floor(),
+                }
+            }
+            _ => return None,
+        })
+    }
+
+    fn pd_sample(&self, key: SeriesKey, ts_ms: i64, cx: &mut Cx) -> f64 {
+        let heavy = self.heavy(ts_ms, cx);
+        let kind = usize::from(key.kind);
+        match key.metric {
+            Metric::PdRegionsStatus => {
+                let checks = heavy
+                    .checks
+                    .get_or_init(|| self.region_checks(&heavy.moment, &heavy.stores));
+                checks[kind] as f64
+            }
+            Metric::PdSchedulerStoreStatus => {
+                let st = &heavy.stores[key.target as usize];
+                match SCHEDULER_STATUS_TYPES[kind] {
+                    "leader_count" => st.leader_count as f64,
+                    "leader_score" => st.leader_score,
+                    "leader_size" => st.leader_size_mib as f64,
+                    "region_count" => st.region_count as f64,
+                    "region_score" => st.region_score,
+                    "region_size" => st.region_size_mib as f64,
+                    "store_available" => st.available_bytes as f64,
+                    "store_capacity" => st.capacity_bytes as f64,
+                    _ => st.used_bytes as f64,
+                }
+            }
+            _ => {
+                let st = &heavy.stores[key.target as usize];
+                let tombstone = st.state == SimStoreState::Tombstone;
+                let flag = |b: bool| if b { 1.0 } else { 0.0 };
+                match CLUSTER_STATUS_TYPES[kind] {
+                    "leader_count" => st.leader_count as f64,
+                    "learner_count" => st.learner_count as f64,
+                    "region_count" => st.region_count as f64,
+                    "storage_capacity" => st.capacity_bytes as f64,
+                    "storage_size" => st.used_bytes as f64,
+                    "store_disconnected_count" => flag(st.state == SimStoreState::Disconnected),
+                    "store_down_count" => flag(st.state == SimStoreState::Down),
+                    "store_removed_count" | "store_tombstone_count" => flag(tombstone),
+                    "store_serving_count" => flag(!tombstone),
+                    "store_up_count" => flag(st.state == SimStoreState::Up),
+                    _ => 0.0,
+                }
+            }
+        }
+    }
+
+    /// Whether the store's scrape at `ts_ms` succeeded, and when its process started (Unix s).
+    fn target(&self, store: usize, ts_ms: i64, cx: &mut Cx) -> (bool, i64) {
+        if store != self.flapping {
+            let start = self.first_start_ms[store];
+            return (ts_ms >= start, start.div_euclid(1000));
+        }
+        let at = *cx.targets.entry(ts_ms).or_insert_with(|| {
+            let moment = self.cluster.moment_at_ns(ms_to_ns(ts_ms));
+            TargetsAt {
+                flapping_ok: moment.down.alive && !moment.down.not_up,
+                flapping_start_secs: moment.down.start_secs,
+            }
+        });
+        (at.flapping_ok, at.flapping_start_secs)
+    }
+
+    fn heavy(&self, ts_ms: i64, cx: &mut Cx) -> Rc<Heavy> {
+        cx.heavy
+            .entry(ts_ms)
+            .or_insert_with(|| {
+                let moment = self.cluster.moment_at_ns(ms_to_ns(ts_ms));
+                let stores = self.cluster.stores_at_moment(&moment);
+                Rc::new(Heavy {
+                    moment,
+                    stores,
+                    checks: OnceCell::new(),
+                })
+            })
+            .clone()
+    }
+
+    // ---- counters -------------------------------------------------------------------------
+
+    /// `(∫ load, ∫ spike part of load)` from the anchor to `ts_ms`, in load-seconds.
+    fn load_integral(&self, ts_ms: i64, cx: &mut Cx) -> (f64, f64) {
+        if let Some(&v) = cx.load.get(&ts_ms) {
+            return v;
+        }
+        let v = cumulative_load(self.cluster.config().seed, self.anchor_ms, ts_ms);
+        cx.load.insert(ts_ms, v);
+        v
+    }
+
+    fn cpu_seconds(&self, store: usize, start_ms: i64, ts_ms: i64, cx: &mut Cx) -> f64 {
+        let p = &self.profiles[store];
+        let (load_now, _) = self.load_integral(ts_ms, cx);
+        let (load_start, _) = self.load_integral(start_ms, cx);
+        let (period, phase) = p.wobbles[0];
+        p.cores * (load_now - load_start + WOBBLE * wobble_integral(start_ms, ts_ms, period, phase))
+    }
+
+    /// Requests of one type since the process start: `(fast, slow)` observations (not floored).
+    fn grpc_observations(
+        &self,
+        store: usize,
+        kind: usize,
+        start_ms: i64,
+        ts_ms: i64,
+        cx: &mut Cx,
+    ) -> (f64, f64) {
+        let p = &self.profiles[store];
+        if kind == KV_GC {
+            let n = p.gc_rate * (gc_active_seconds(ts_ms) - gc_active_seconds(start_ms));
+            return (n.max(0.0), 0.0);
+        }
+        let (load_now, spike_now) = self.load_integral(ts_ms, cx);
+        let (load_start, spike_start) = self.load_integral(start_ms, cx);
+        let (period, phase) = p.wobbles[1 + kind];
+        let rate = p.qps * GRPC_TYPES[kind].1;
+        let load = load_now - load_start;
+        let total = rate * (load + WOBBLE * wobble_integral(start_ms, ts_ms, period, phase));
+        let slow = rate * (SLOW_SHARE * load + SPIKE_SLOW * (spike_now - spike_start));
+        ((total - slow).max(0.0), slow.max(0.0))
+    }
+
+    // ---- region checks --------------------------------------------------------------------
+
+    fn region_base(&self) -> RegionBase {
+        *self.region_base.get_or_init(|| {
+            let cluster = &*self.cluster;
+            let n = cluster.base_regions;
+            // Before the epoch there are no splits, so key-order index = uid.
+            let before = cluster.moment_at_ns(cluster.epoch_ns.saturating_sub(SECOND));
+            let mut base = RegionBase::default();
+            for region in cluster.regions_at_moment(0..n, &before) {
+                let uid = region.index;
+                if (n >= 2 && uid == n - 1) || cluster.learner_regions.binary_search(&uid).is_ok() {
+                    continue;
+                }
+                base.empty += u64::from(region.is_empty_region());
+                base.oversized += u64::from(region.is_oversized());
+                base.undersized += u64::from(region.is_undersized());
+            }
+            // Split-born regions are 88 to 100 MiB: never empty or undersized, and oversized only
+            // if the hot table's rows were small enough for 100 MiB to hold 1,440,000 keys.
+            base.split_born_may_be_oversized = cluster
+                .layout
+                .tables()
+                .last()
+                .is_some_and(|hot| 100 * (1 << 20) / hot.row_bytes.max(1) >= 1_440_000);
+            base
+        })
+    }
+
+    /// The sizes of PD's nine `/regions/check/<kind>` lists at a moment, in `RegionCheck::ALL`
+    /// order, without walking every region: plain and split-born regions only differ in whether
+    /// they have a peer on the flapping store (known from its store totals), so only the few
+    /// special regions (the growing tail, the learner regions) are built.
+    fn region_checks(&self, moment: &Moment, stores: &[SimStore]) -> [u64; 9] {
+        let cluster = &*self.cluster;
+        let base = self.region_base();
+        let n = cluster.base_regions;
+        let flapping = &stores[self.flapping];
+        let flapping_id = flapping.id;
+        let mut specials: Vec<SimRegion> = Vec::new();
+        let mut uids: Vec<u64> = cluster.learner_regions.clone();
+        if n >= 2 {
+            uids.push(n - 1);
+        }
+        for uid in uids {
+            if let Some(region) = cluster.region_by_id_at(8 * uid + 2, moment) {
+                specials.push(region);
+            }
+        }
+        let on_flapping = |r: &SimRegion| r.peers().iter().any(|p| p.store_id == flapping_id);
+        let pending_on_flapping =
+            |r: &SimRegion| r.pending_peers().iter().any(|p| p.store_id == flapping_id);
+        let special_on = specials.iter().filter(|r| on_flapping(r)).count() as u64;
+        let special_pending = specials.iter().filter(|r| pending_on_flapping(r)).count() as u64;
+        let plain_on = flapping.region_count.saturating_sub(special_on);
+        let plain_pending = flapping.pending_peer_count.saturating_sub(special_pending);
+
+        let mut out = [0u64; 9];
+        for (slot, check) in RegionCheck::ALL.into_iter().enumerate() {
+            let special = specials
+                .iter()
+                .filter(|r| cluster.region_matches(r, check, moment))
+                .count() as u64;
+            let plain = match check {
+                RegionCheck::MissPeer if moment.down.is_down => plain_on,
+                RegionCheck::DownPeer if moment.down.not_up => plain_on,
+                RegionCheck::PendingPeer => plain_pending,
+                RegionCheck::EmptyRegion => base.empty,
+                RegionCheck::OversizedRegion => {
+                    base.oversized + self.split_born_oversized(base, moment)
+                }
+                RegionCheck::UndersizedRegion => base.undersized,
+                _ => 0,
+            };
+            out[slot] = plain + special;
+        }
+        out
+    }
+
+    fn split_born_oversized(&self, base: RegionBase, moment: &Moment) -> u64 {
+        if !base.split_born_may_be_oversized {
+            return 0;
+        }
+        let cluster = &*self.cluster;
+        let n = cluster.base_regions;
+        (n..n + moment.splits)
+            .filter_map(|uid| cluster.region_by_id_at(8 * uid + 2, moment))
+            .filter(|r| r.is_oversized())
+            .count() as u64
+    }
+}
+
+/// PD's metric type name of a region check (`miss-peer-region-count`, …, `empty-region-count`).
+fn check_type_name(check: RegionCheck) -> &'static str {
+    match check {
+        RegionCheck::MissPeer => "miss-peer-region-count",
+        RegionCheck::ExtraPeer => "extra-peer-region-count",
+        RegionCheck::DownPeer => "down-peer-region-count",
+        RegionCheck::PendingPeer => "pending-peer-region-count",
+        RegionCheck::OfflinePeer => "offline-peer-region-count",
+        RegionCheck::LearnerPeer => "learner-peer-region-count",
+        RegionCheck::EmptyRegion => "empty-region-count",
+        RegionCheck::OversizedRegion => "oversized-region-count",
+        RegionCheck::UndersizedRegion => "undersized-region-count",
+    }
+}
+
+fn ms_to_ns(ms: i64) -> i64 {
+    ms.saturating_mul(1_000_000)
+}
+
+/// 5e-5·2^k, printed by Rust's shortest fixed notation as TiKV's Rust client prints it.
+fn bucket_bound(k: usize) -> f64 {
+    5e-5 * (1u64 << k) as f64
+}
+
+/// Cumulative log-normal fractions at each bound, non-decreasing, exactly 1 at +Inf.
+fn cdf_table(bounds: &[f64], median: f64, sigma: f64) -> Cdf {
+    let mut out = [1.0; GRPC_BUCKETS + 1];
+    let mut previous = 0.0f64;
+    for (slot, &bound) in out.iter_mut().zip(bounds) {
+        let z = (bound.ln() - median.ln()) / (sigma * std::f64::consts::SQRT_2);
+        let p = (0.5 * erfc(-z)).clamp(previous, 1.0);
+        *slot = p;
+        previous = p;
+    }
+    out
+}
+
+/// The complementary error function (Numerical Recipes' Chebyshev fit, |error| < 1.2e-7).
+fn erfc(x: f64) -> f64 {
+    let z = x.abs();
+    let t = 1.0 / (1.0 + 0.5 * z);
+    let poly = -z * z - 1.265_512_23
+        + t * (1.000_023_68
+            + t * (0.374_091_96
+                + t * (0.096_784_18
+                    + t * (-0.186_288_06
+                        + t * (0.278_868_07
+                            + t * (-1.135_203_98
+                                + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
+    let r = t * poly.exp();
+    if x >= 0.0 { r } else { 2.0 - r }
+}
+
+/// The phase of a periodic wobble at `ms`: reduced in integers first, so it stays precise.
+fn phase_at(ms: i64, period_ms: i64, phase: f64) -> f64 {
+    TAU * ms.rem_euclid(period_ms) as f64 / period_ms as f64 + phase
+}
+
+/// `∫ sin(phase(t)) dt` from `from_ms` to `to_ms`, in seconds.
+fn wobble_integral(from_ms: i64, to_ms: i64, period_ms: i64, phase: f64) -> f64 {
+    let omega = TAU / (period_ms as f64 / 1000.0);
+    (phase_at(from_ms, period_ms, phase).cos() - phase_at(to_ms, period_ms, phase).cos()) / omega
+}
+
+/// Seconds of kv_gc activity (the first minute of every 10) from the Unix epoch to `ms`.
+fn gc_active_seconds(ms: i64) -> f64 {
+    let periods = ms.div_euclid(GC_PERIOD_MS);
+    let into = ms.rem_euclid(GC_PERIOD_MS).min(GC_ACTIVE_MS);
+    (periods * GC_ACTIVE_MS + into) as f64 / 1000.0
+}
+
+/// The cluster's load factor at `ms`, exactly as [`SimCluster::load_factor`] computes it: a daily
+/// sine times hourly three-minute spikes. (What [`cumulative_load`] integrates.)
+#[cfg(test)]
+fn load_at(seed: u64, ms: i64) -> f64 {
+    let daily = 1.0 - 0.5 * day_phase(ms).cos();
+    let hour = ms.div_euclid(HOUR_MS);
+    let spike_start = spike_start_ms(seed, hour);
+    let into = (ms - spike_start) as f64 / 1000.0;
+    let spike = if (0.0..SPIKE_SECONDS).contains(&into) {
+        1.5 * (PI * into / SPIKE_SECONDS).sin()
+    } else {
+        0.0
+    };
+    daily * (1.0 + spike)
+}
+
+const SPIKE_SECONDS: f64 = 180.0;
+
+/// `2π · (time of day)`; the daily factor is `1 − cos(phase)/2` (0.5 at midnight, 1.5 at noon).
+fn day_phase(ms: i64) -> f64 {
+    TAU * ms.rem_euclid(DAY_MS) as f64 / DAY_MS as f64
+}
+
+fn spike_start_ms(seed: u64, hour: i64) -> i64 {
+    hour * HOUR_MS + (hash(seed, SALT_SPIKE, hour as u64) % 56) as i64 * 60_000
+}
+
+/// `(∫ load, ∫ daily·spike)` over `[anchor, ms]` in seconds, in closed form: the daily sine
+/// integrates directly, and each hour's spike (a half sine times the daily sine) by the
+/// product-to-sum identity. O(hours since the anchor), summed in a fixed order so that every
+/// query sees the same counter values.
+fn cumulative_load(seed: u64, anchor_ms: i64, ms: i64) -> (f64, f64) {
+    if ms <= anchor_ms {
+        return (0.0, 0.0);
+    }
+    let omega = TAU / 86_400.0;
+    let daily = (ms - anchor_ms) as f64 / 1000.0
+        - 0.5 / omega * (day_phase(ms).sin() - day_phase(anchor_ms).sin());
+    let alpha = PI / SPIKE_SECONDS;
+    let mut spikes = 0.0;
+    let first = anchor_ms.div_euclid(HOUR_MS);
+    let last = ms.div_euclid(HOUR_MS);
+    for hour in first..=last {
+        let start = spike_start_ms(seed, hour);
+        if start < anchor_ms || start >= ms {
+            continue;
+        }
+        let u1 = ((ms - start) as f64 / 1000.0).min(SPIKE_SECONDS);
+        let p = day_phase(start);
+        // ∫0^u1 1.5·sin(αu)·(1 − cos(p + ωu)/2) du
+        let plain = 1.5 / alpha * (1.0 - (alpha * u1).cos());
+        let sum = omega + alpha;
+        let diff = omega - alpha;
+        let cross = 0.5
+            * ((p.cos() - (p + sum * u1).cos()) / sum - (p.cos() - (p + diff * u1).cos()) / diff);
+        spikes += plain - 0.75 * cross;
+    }
+    (daily + spikes, spikes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo::{SimConfig, SimStoreState};
+    use jiff::Timestamp;
+
+    fn model(stores: usize, regions: u64) -> MetricsModel {
+        let cluster = SimCluster::new(SimConfig {
+            stores,
+            regions,
+            seed: 11,
+            epoch: Timestamp::constant(1_741_593_600, 0),
+            ..SimConfig::default()
+        });
+        MetricsModel::new(Arc::new(cluster))
+    }
+
+    #[test]
+    fn the_load_curve_is_the_clusters() {
+        let m = model(3, 100);
+        let seed = m.cluster.config().seed;
+        for k in 0..5_000i64 {
+            let ms = 1_741_593_600_000 + k * 7_919_000 + k % 1000;
+            let want = m
+                .cluster
+                .load_factor(Timestamp::from_millisecond(ms).unwrap());
+            let got = load_at(seed, ms);
+            assert!((want - got).abs() < 1e-9, "{ms}: {want} vs {got}");
+        }
+    }
+
+    #[test]
+    fn the_load_integral_matches_a_numeric_one() {
+        let seed = 11;
+        let anchor = 1_741_478_400_000; // a midnight
+        let mut numeric = 0.0;
+        let mut spike_numeric = 0.0;
+        let step = 50;
+        let mut ms = anchor;
+        let end = anchor + 30 * HOUR_MS + 123_500;
+        while ms < end {
+            let mid = ms + step / 2;
+            let load = load_at(seed, mid);
+            let daily = 1.0 - 0.5 * day_phase(mid).cos();
+            numeric += load * step as f64 / 1000.0;
+            spike_numeric += (load - daily) * step as f64 / 1000.0;
+            ms += step;
+        }
+        let (got, spikes) = cumulative_load(seed, anchor, end);
+        assert!((got - numeric).abs() < 1e-3, "{got} vs {numeric}");
+        assert!(
+            (spikes - spike_numeric).abs() < 1e-3,
+            "{spikes} vs {spike_numeric}"
+        );
+        assert!(spikes > 30.0 * 100.0, "{spikes}");
+    }
+
+    #[test]
+    fn counters_are_monotonic_and_reset_on_restart() {
+        let m = model(3, 100);
+        let mut cx = Cx::default();
+        let epoch_ms = 1_741_593_600_000;
+        let flapping = m.flapping as u32;
+        for metric in [Metric::CpuSeconds, Metric::GrpcCount, Metric::GrpcBucket] {
+            for target in 0..3u32 {
+                let key = SeriesKey {
+                    metric,
+                    target,
+                    kind: 1,
+                    bucket: 9,
+                };
+                let mut previous: Option<f64> = None;
+                let mut resets = 0;
+                for k in 0..(3_600_000 / SCRAPE_MS) {
+                    let ts = epoch_ms + k * SCRAPE_MS;
+                    let Some(v) = m.sample(key, ts, &mut cx) else {
+                        continue;
+                    };
+                    if let Some(p) = previous
+                        && v < p
+                    {
+                        resets += 1;
+                        assert!(v < p / 4.0, "{metric:?} {target}: {p} -> {v}");
+                    }
+                    previous = Some(v);
+                }
+                let want = if target == flapping { 6 } else { 0 };
+                assert_eq!(resets, want, "{metric:?} {target}");
+            }
+        }
+    }
+
+    #[test]
+    fn buckets_are_cumulative_and_inf_equals_count() {
+        let m = model(4, 100);
+        let mut cx = Cx::default();
+        let ts = 1_741_593_600_000 + 40 * SCRAPE_MS;
+        for kind in 0..GRPC_TYPES.len() as u16 {
+            let mut previous = 0.0;
+            for bucket in 0..=GRPC_BUCKETS as u16 {
+                let key = SeriesKey {
+                    metric: Metric::GrpcBucket,
+                    target: 0,
+                    kind,
+                    bucket,
+                };
+                let v = m.sample(key, ts, &mut cx).unwrap();
+                assert!(v >= previous);
+                previous = v;
+            }
+            let count = SeriesKey {
+                metric: Metric::GrpcCount,
+                target: 0,
+                kind,
+                bucket: 0,
+            };
+            assert_eq!(m.sample(count, ts, &mut cx), Some(previous));
+        }
+        assert_eq!(m.le[0], "0.00005");
+        assert_eq!(m.le[1], "0.0001");
+        assert_eq!(m.le[21], "104.8576");
+        assert_eq!(m.le[22], "+Inf");
+    }
+
+    /// The shortcut region-check counts equal a full walk with PD's own predicates.
+    #[test]
+    fn region_checks_match_a_full_walk() {
+        for (stores, regions) in [(3, 400), (5, 1_500)] {
+            let m = model(stores, regions);
+            let cluster = &*m.cluster;
+            let epoch = cluster.epoch_ns;
+            let mut saw_down = false;
+            let mut saw_learner = false;
+            for seconds in (-30..5_000).step_by(37) {
+                let moment = cluster.moment_at_ns(epoch + seconds * SECOND);
+                let stores_now = cluster.stores_at_moment(&moment);
+                let got = m.region_checks(&moment, &stores_now);
+                let count = cluster.region_count_at(&moment);
+                let mut want = [0u64; 9];
+                for region in cluster.regions_at_moment(0..count, &moment) {
+                    for (slot, check) in RegionCheck::ALL.into_iter().enumerate() {
+                        want[slot] += u64::from(cluster.region_matches(&region, check, &moment));
+                    }
+                }
+                assert_eq!(got, want, "{stores} stores, t = {seconds}s");
+                saw_down |= stores_now.iter().any(|s| s.state == SimStoreState::Down);
+                saw_learner |= want[5] > 0;
+            }
+            assert!(saw_down && saw_learner);
+        }
+    }
+
+    #[test]
+    fn labels_are_sorted_with_the_name_first() {
+        let m = model(3, 100);
+        let labels = m.labels(SeriesKey {
+            metric: Metric::EngineSize,
+            target: 2,
+            kind: 3,
+            bucket: 0,
+        });
+        let names: Vec<&str> = labels.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(names, ["__name__", "db", "instance", "job", "type"]);
+        assert_eq!(labels[2].1, "tikv-2:20180");
+    }
+}

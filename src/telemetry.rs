@@ -1,0 +1,104 @@
+//! The service's own metrics, served at `/metrics` in Prometheus' text format: requests by route
+//! and status with latency, upstream requests by upstream, endpoint and outcome with latency,
+//! and cache hits, loads and coalesced waits.
+//!
+//! One process-wide recorder (the `metrics` facade), installed on first use; several apps in one
+//! process (the tests) share it.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+/// Latency buckets, seconds: 1 ms to 30 s.
+const LATENCY_BUCKETS: [f64; 14] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
+
+/// The recorder's handle; installs the recorder the first time.
+pub fn handle() -> &'static PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let recorder = PrometheusBuilder::new()
+            .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), &LATENCY_BUCKETS)
+            .map(PrometheusBuilder::build_recorder);
+        match recorder {
+            Ok(recorder) => {
+                let handle = recorder.handle();
+                // Fails only when another recorder is installed already (a host embedding the
+                // library); then the handle renders nothing, and nothing breaks.
+                let _ = metrics::set_global_recorder(recorder);
+                handle
+            }
+            Err(_) => PrometheusBuilder::new().build_recorder().handle(),
+        }
+    })
+}
+
+/// One answered request of the API.
+pub fn http_request(route: &str, method: &str, status: u16, elapsed: Duration) {
+    let labels = [
+        ("route", route.to_owned()),
+        ("method", method.to_owned()),
+        ("status", status.to_string()),
+    ];
+    metrics::counter!("tikv_lens_http_requests_total", &labels).increment(1);
+    metrics::histogram!("tikv_lens_http_request_duration_seconds", &labels)
+        .record(elapsed.as_secs_f64());
+}
+
+/// One request to an upstream. `endpoint` is the path with ids replaced by `{id}`; `outcome` is
+/// `ok`, `http_<status>`, `timeout`, `unreachable`, `too_large` or `bad_body`.
+pub fn upstream_request(upstream: &str, endpoint: &str, outcome: &str, elapsed: Duration) {
+    let labels = [
+        ("upstream", upstream.to_owned()),
+        ("endpoint", endpoint.to_owned()),
+        ("outcome", outcome.to_owned()),
+    ];
+    metrics::counter!("tikv_lens_upstream_requests_total", &labels).increment(1);
+    metrics::histogram!("tikv_lens_upstream_request_duration_seconds", &labels)
+        .record(elapsed.as_secs_f64());
+}
+
+/// How a cached read was served: `hit` (a kept answer), `load` (this caller asked the
+/// upstream) or `coalesced` (it waited for another caller's identical request).
+pub fn cache_read(upstream: &str, kind: &'static str) {
+    metrics::counter!("tikv_lens_cache_reads_total", "upstream" => upstream.to_owned(), "kind" => kind).increment(1);
+}
+
+/// An upstream path as a metric label: no query, and numeric segments as `{id}`, so that the
+/// label set stays bounded.
+pub fn endpoint_label(path: &str) -> String {
+    let path = path.split('?').next().unwrap_or(path);
+    path.split('/')
+        .map(|segment| {
+            if !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_digit()) {
+                "{id}"
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoint_labels_are_bounded() {
+        assert_eq!(
+            endpoint_label("/pd/api/v1/store/42"),
+            "/pd/api/v1/store/{id}"
+        );
+        assert_eq!(
+            endpoint_label("/pd/api/v1/regions/key?key=t%80&limit=100"),
+            "/pd/api/v1/regions/key"
+        );
+        assert_eq!(
+            endpoint_label("/pd/api/v1/regions/check/miss-peer"),
+            "/pd/api/v1/regions/check/miss-peer"
+        );
+    }
+}
