@@ -123,6 +123,11 @@ pub struct ServeArgs {
     #[arg(long, env = "TIKV_LENS_UPSTREAM_MAX_BODY_BYTES", default_value_t = 64 * 1024 * 1024)]
     pub upstream_max_body_bytes: usize,
 
+    /// How long a last good answer may be served, marked `stale: true`, while its upstream is
+    /// unreachable (0s: never).
+    #[arg(long, env = "TIKV_LENS_STALE_WINDOW", default_value = "10m", value_parser = humantime::parse_duration)]
+    pub stale_window: Duration,
+
     /// Most bytes of upstream answers each cluster's PD (and Prometheus) cache keeps.
     #[arg(long, env = "TIKV_LENS_CACHE_MAX_BYTES", default_value_t = 256 * 1024 * 1024)]
     pub cache_max_bytes: u64,
@@ -226,6 +231,8 @@ pub struct UpstreamLimits {
     pub max_body_bytes: usize,
     /// Most bytes of upstream answers kept in each upstream's cache.
     pub cache_max_bytes: u64,
+    /// How long a last good answer may stand in, marked stale, while its upstream is down.
+    pub stale_window: Duration,
 }
 
 impl Default for UpstreamLimits {
@@ -236,6 +243,7 @@ impl Default for UpstreamLimits {
             prometheus_timeout: Duration::from_secs(15),
             max_body_bytes: 64 * 1024 * 1024,
             cache_max_bytes: 256 * 1024 * 1024,
+            stale_window: Duration::from_secs(600),
         }
     }
 }
@@ -322,6 +330,7 @@ impl ServeArgs {
             prometheus_timeout: self.prometheus_timeout,
             max_body_bytes: self.upstream_max_body_bytes,
             cache_max_bytes: self.cache_max_bytes,
+            stale_window: self.stale_window,
         };
         validate_limits(&upstream)?;
         Ok(ServeConfig {

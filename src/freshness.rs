@@ -11,13 +11,19 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
+use crate::model::{Warning, WarningSource};
+
 /// What the reads of one request saw.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Freshness {
     /// When the oldest data used was fetched from its upstream.
     pub observed_at: Option<Timestamp>,
     /// When the first piece of that data stops being fresh.
     pub fresh_until: Option<Timestamp>,
+    /// Whether some data was a last good answer served because its upstream was unreachable.
+    pub stale: bool,
+    /// Why, one message per stale read.
+    pub stale_warnings: Vec<Warning>,
 }
 
 impl Freshness {
@@ -47,7 +53,7 @@ pub async fn scope<F: Future>(request: F) -> (F::Output, Freshness) {
     CURRENT
         .scope(RefCell::new(Freshness::default()), async move {
             let output = request.await;
-            let freshness = CURRENT.with(|f| *f.borrow());
+            let freshness = CURRENT.with(|f| f.borrow().clone());
             (output, freshness)
         })
         .await
@@ -64,6 +70,40 @@ pub fn record(fetched_at: Timestamp, ttl: Duration) {
         f.observed_at = Some(f.observed_at.map_or(fetched_at, |t| t.min(fetched_at)));
         f.fresh_until = Some(f.fresh_until.map_or(until, |t| t.min(until)));
     });
+}
+
+/// Records a read answered from the last good answer because the upstream failed: the data
+/// was fetched at `fetched_at`, is not fresh any more, and the answer says why.
+pub fn record_stale(fetched_at: Timestamp, upstream: WarningSource, why: &str) {
+    let _ = CURRENT.try_with(|f| {
+        let mut f = f.borrow_mut();
+        let now = Timestamp::now();
+        f.observed_at = Some(f.observed_at.map_or(fetched_at, |t| t.min(fetched_at)));
+        f.fresh_until = Some(now);
+        f.stale = true;
+        f.stale_warnings.push(Warning {
+            source: upstream,
+            message: format!(
+                "stale: serving the last good answer, observed at {fetched_at}, because {why}"
+            ),
+        });
+    });
+}
+
+/// Whether the current request used stale data.
+pub fn is_stale() -> bool {
+    CURRENT.try_with(|f| f.borrow().stale).unwrap_or(false)
+}
+
+/// The warnings of the current request's stale reads (each once).
+pub fn stale_warnings() -> Vec<Warning> {
+    CURRENT
+        .try_with(|f| {
+            let mut warnings = f.borrow().stale_warnings.clone();
+            warnings.dedup();
+            warnings
+        })
+        .unwrap_or_default()
 }
 
 /// When the data of the current request was observed: its oldest read, or now when it read

@@ -8,8 +8,8 @@ use futures::future::join_all;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::ApiPath;
 use super::regions::cached_region_health;
+use super::{ApiPath, respond};
 use crate::error::ApiError;
 use crate::model::{
     ClusterHealth, ClusterList, ClusterMetrics, ClusterOverview, ClusterSummary, Store, Warning,
@@ -38,8 +38,9 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 #[utoipa::path(get, path = "/api/v1/clusters", tag = "clusters", responses((status = 200, description = "The configured clusters.", body = ClusterList)))]
 async fn list_clusters(State(state): State<AppState>) -> Json<ClusterList> {
     let clusters = join_all(state.clusters().iter().map(|c| summarize(c))).await;
-    Json(ClusterList {
+    respond(ClusterList {
         clusters,
+        stale: false,
         observed_at: crate::freshness::observed_at(),
     })
 }
@@ -156,7 +157,7 @@ async fn get_cluster(
         }
         _ => None,
     };
-    Ok(Json(ClusterOverview {
+    Ok(respond(ClusterOverview {
         name: cluster.name.clone(),
         cluster_id,
         pd,
@@ -165,6 +166,7 @@ async fn get_cluster(
         region_count,
         region_health,
         metrics,
+        stale: false,
         observed_at,
         warnings,
     }))

@@ -5,7 +5,7 @@ use axum::extract::State;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::ApiPath;
+use super::{ApiPath, respond};
 use crate::error::ApiError;
 use crate::model::{MemberList, Warning, WarningSource};
 use crate::normalize;
@@ -46,7 +46,7 @@ async fn list_members(
             None
         }
     };
-    Ok(Json(normalize::member_list(
+    Ok(respond(normalize::member_list(
         &cluster.name,
         members,
         health.as_deref(),

@@ -10,7 +10,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::params::{parse_range, parse_time};
-use super::{ApiPath, ApiQuery};
+use super::{ApiPath, ApiQuery, respond};
 use crate::error::ApiError;
 use crate::model::{InstantQueryResult, RangeQueryResult};
 use crate::normalize::sample;
@@ -103,7 +103,7 @@ async fn instant_query(
         crate::freshness::observed_at(),
     )
     .map_err(|e| ApiError::bad_upstream_value(Upstream::Prometheus, "/api/v1/query", e))?;
-    Ok(Json(result))
+    Ok(respond(result))
 }
 
 /// A PromQL range query, normalized into columns: one shared `timestamps_ms` axis on the step
@@ -147,5 +147,5 @@ async fn range_query(
         crate::freshness::observed_at(),
     )
     .map_err(|e| ApiError::bad_upstream_value(Upstream::Prometheus, "/api/v1/query_range", e))?;
-    Ok(Json(result))
+    Ok(respond(result))
 }

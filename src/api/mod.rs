@@ -1,9 +1,11 @@
 //! The HTTP API: one module per resource, each with its handlers and `routes()`.
 
+use axum::Json;
 use axum::extract::{FromRequestParts, Path, Query};
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::error::ApiError;
+use crate::model::{self, Warning};
 use crate::openapi::ApiDoc;
 use crate::state::AppState;
 use utoipa::OpenApi;
@@ -28,6 +30,52 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(metrics::routes())
         .merge(store_metrics::routes())
         .merge(regions::routes())
+}
+
+/// An answer that says when its data was observed and whether it is stale.
+pub(crate) trait Answer {
+    /// Marks the answer stale (with the reasons) when the request used stale data.
+    fn mark_freshness(&mut self, stale: bool, warnings: Vec<Warning>);
+}
+
+macro_rules! answer_with_warnings {
+    ($($t:ty),* $(,)?) => {$(
+        impl Answer for $t {
+            fn mark_freshness(&mut self, stale: bool, warnings: Vec<Warning>) {
+                self.stale = stale;
+                self.warnings.extend(warnings);
+            }
+        }
+    )*};
+}
+
+answer_with_warnings!(
+    model::StoreList,
+    model::StoreDetail,
+    model::MemberList,
+    model::ClusterOverview,
+    model::RegionPage,
+    model::RegionDetail,
+    model::RegionHealth,
+    model::Hotspots,
+    model::InstantQueryResult,
+    model::RangeQueryResult,
+    model::StoreMetricsSeries,
+);
+
+impl Answer for model::ClusterList {
+    fn mark_freshness(&mut self, stale: bool, _warnings: Vec<Warning>) {
+        self.stale = stale;
+    }
+}
+
+/// The JSON answer of a handler, marked with the request's staleness.
+pub(crate) fn respond<T: Answer>(mut body: T) -> Json<T> {
+    body.mark_freshness(
+        crate::freshness::is_stale(),
+        crate::freshness::stale_warnings(),
+    );
+    Json(body)
 }
 
 /// `Query` whose rejection is a problem+json 400.

@@ -12,7 +12,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::cursor::Cursor;
-use super::{ApiPath, ApiQuery, parse_id, truncate};
+use super::{ApiPath, ApiQuery, parse_id, respond, truncate};
 use crate::error::ApiError;
 use crate::model::{
     HotspotKind, Hotspots, Region, RegionDetail, RegionHealth, RegionPage, Warning, WarningSource,
@@ -91,11 +91,12 @@ async fn list_regions(
     let NormalizedRegions(regions) = cluster.pd.regions_from(&start_key, limit).await?;
     let observed_at = crate::freshness::observed_at();
     let next_cursor = next_cursor(&cluster.name, &regions, limit)?;
-    Ok(Json(RegionPage {
+    Ok(respond(RegionPage {
         cluster: cluster.name.clone(),
         count: regions.len(),
         regions,
         next_cursor,
+        stale: false,
         observed_at,
         warnings: Vec::new(),
     }))
@@ -155,9 +156,10 @@ async fn get_region(
         Lookup::Found(MaybeRegion(Some(region))) => region,
         Lookup::Found(MaybeRegion(None)) | Lookup::NotFound => return Err(not_found()),
     };
-    Ok(Json(RegionDetail {
+    Ok(respond(RegionDetail {
         cluster: cluster.name.clone(),
         region,
+        stale: false,
         observed_at: crate::freshness::observed_at(),
         warnings: Vec::new(),
     }))
@@ -212,9 +214,10 @@ async fn region_by_key(
             cluster: cluster.name.clone(),
         });
     };
-    Ok(Json(RegionDetail {
+    Ok(respond(RegionDetail {
         cluster: cluster.name.clone(),
         region,
+        stale: false,
         observed_at: crate::freshness::observed_at(),
         warnings: Vec::new(),
     }))
@@ -239,7 +242,7 @@ async fn region_health(
 ) -> Result<Json<RegionHealth>, ApiError> {
     let cluster = state.cluster(&cluster)?;
     let health = cached_region_health(cluster).await?;
-    Ok(Json(RegionHealth::clone(&health)))
+    Ok(respond(RegionHealth::clone(&health)))
 }
 
 /// Region health, cached per cluster: computed at most once per TTL, concurrent callers share
@@ -290,6 +293,7 @@ async fn read_region_health(cluster: &Cluster) -> Result<RegionHealth, UpstreamE
     Ok(RegionHealth {
         cluster: cluster.name.clone(),
         counts,
+        stale: false,
         observed_at: crate::freshness::observed_at(),
         warnings,
     })
@@ -341,10 +345,11 @@ async fn hotspots(
             e,
         )
     })?;
-    Ok(Json(Hotspots {
+    Ok(respond(Hotspots {
         cluster: cluster.name.clone(),
         kind,
         stores,
+        stale: false,
         observed_at,
         warnings: Vec::new(),
     }))

@@ -11,7 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::params::parse_range;
-use super::{ApiPath, ApiQuery, parse_id};
+use super::{ApiPath, ApiQuery, parse_id, respond};
 use crate::error::ApiError;
 use crate::model::{PdId, Store, StoreMetricsSeries, Warning, WarningSource};
 use crate::normalize::{self, InstantIndex};
@@ -215,7 +215,7 @@ async fn store_metrics(
         normalize::store_metric_columns(range, answers).map_err(|e| {
             ApiError::bad_upstream_value(Upstream::Prometheus, "/api/v1/query_range", e)
         })?;
-    Ok(Json(StoreMetricsSeries {
+    Ok(respond(StoreMetricsSeries {
         cluster: cluster.name.clone(),
         store_id: PdId(store_id),
         instance: instance.unwrap_or_default(),
@@ -226,6 +226,7 @@ async fn store_metrics(
         step_seconds: range.step_ms as f64 / 1000.0,
         timestamps_ms,
         metrics,
+        stale: false,
         observed_at: crate::freshness::observed_at(),
         warnings,
     }))

@@ -11,7 +11,7 @@ use utoipa_axum::routes;
 
 use super::params::parse_time;
 use super::store_metrics::join_store_metrics;
-use super::{ApiPath, ApiQuery, parse_id, truncate};
+use super::{ApiPath, ApiQuery, parse_id, respond, truncate};
 use crate::error::ApiError;
 use crate::model::{StoreDetail, StoreList, StoreState};
 use crate::normalize;
@@ -134,10 +134,11 @@ async fn list_stores(
     } else {
         Vec::new()
     };
-    Ok(Json(StoreList {
+    Ok(respond(StoreList {
         cluster: cluster.name.clone(),
         count: stores.len(),
         stores,
+        stale: false,
         observed_at,
         warnings,
     }))
@@ -181,9 +182,10 @@ async fn get_store(
     let store = normalize::store(wire).map_err(|e| {
         ApiError::bad_upstream_value(Upstream::Pd, &format!("/pd/api/v1/store/{store_id}"), e)
     })?;
-    Ok(Json(StoreDetail {
+    Ok(respond(StoreDetail {
         cluster: cluster.name.clone(),
         store,
+        stale: false,
         observed_at,
         warnings: Vec::new(),
     }))

@@ -9,6 +9,9 @@ use super::{ClusterMetrics, MemberRef, PdId, RegionHealthCounts, Warning};
 pub struct ClusterList {
     /// One entry per configured cluster, in configuration order.
     pub clusters: Vec<ClusterSummary>,
+    /// `true` when the upstream could not be reached and this is the last good answer,
+    /// served within the stale window (its `observed_at` says how old; a warning says why).
+    pub stale: bool,
     /// When the PDs were read (RFC 3339 UTC).
     pub observed_at: Timestamp,
 }
@@ -67,6 +70,9 @@ pub struct ClusterOverview {
     /// Cluster-wide traffic from Prometheus, or `null` when no Prometheus is configured or it
     /// could not be read (a warning then says why).
     pub metrics: Option<ClusterMetrics>,
+    /// `true` when the upstream could not be reached and this is the last good answer,
+    /// served within the stale window (its `observed_at` says how old; a warning says why).
+    pub stale: bool,
     /// When PD was read (RFC 3339 UTC).
     pub observed_at: Timestamp,
     /// Parts of the answer that could not be read; empty when complete.

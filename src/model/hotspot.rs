@@ -13,6 +13,9 @@ pub struct Hotspots {
     pub kind: HotspotKind,
     /// One entry per store PD has load statistics for, sorted by store id.
     pub stores: Vec<HotStore>,
+    /// `true` when the upstream could not be reached and this is the last good answer,
+    /// served within the stale window (its `observed_at` says how old; a warning says why).
+    pub stale: bool,
     /// When PD was read (RFC 3339 UTC).
     pub observed_at: Timestamp,
     /// Parts of the answer that could not be read; empty when complete.

@@ -56,6 +56,9 @@ pub struct MemberList {
     pub count: usize,
     /// The members, in PD's order (by member id).
     pub members: Vec<Member>,
+    /// `true` when the upstream could not be reached and this is the last good answer,
+    /// served within the stale window (its `observed_at` says how old; a warning says why).
+    pub stale: bool,
     /// When PD was read (RFC 3339 UTC).
     pub observed_at: Timestamp,
     /// Parts of the answer that could not be read (for example member health); empty when

@@ -93,6 +93,9 @@ pub struct InstantQueryResult {
     pub series: Vec<RawSeries>,
     /// A string result, or `null`.
     pub string_value: Option<String>,
+    /// `true` when the upstream could not be reached and this is the last good answer,
+    /// served within the stale window (its `observed_at` says how old; a warning says why).
+    pub stale: bool,
     /// When Prometheus was read (RFC 3339 UTC).
     pub observed_at: Timestamp,
     /// Prometheus' warnings and infos, passed through.
@@ -123,6 +126,9 @@ pub struct RangeQueryResult {
     pub timestamps_ms: Vec<i64>,
     /// The series, each with one value per timestamp.
     pub series: Vec<RangeSeries>,
+    /// `true` when the upstream could not be reached and this is the last good answer,
+    /// served within the stale window (its `observed_at` says how old; a warning says why).
+    pub stale: bool,
     /// When Prometheus was read (RFC 3339 UTC).
     pub observed_at: Timestamp,
     /// Prometheus' warnings and infos, passed through.
@@ -180,6 +186,9 @@ pub struct StoreMetricsSeries {
     /// Each metric's values on the axis (`null` where the store has no sample); the units are
     /// those of the same fields in `StoreMetrics`.
     pub metrics: StoreMetricColumns,
+    /// `true` when the upstream could not be reached and this is the last good answer,
+    /// served within the stale window (its `observed_at` says how old; a warning says why).
+    pub stale: bool,
     /// When Prometheus was read (RFC 3339 UTC).
     pub observed_at: Timestamp,
     /// Metrics that could not be read, and Prometheus' own warnings.

@@ -106,6 +106,9 @@ pub struct RegionPage {
     pub regions: Vec<Region>,
     /// Pass as `cursor` to get the next page; `null` on the last page.
     pub next_cursor: Option<String>,
+    /// `true` when the upstream could not be reached and this is the last good answer,
+    /// served within the stale window (its `observed_at` says how old; a warning says why).
+    pub stale: bool,
     /// When PD was read (RFC 3339 UTC).
     pub observed_at: Timestamp,
     /// Parts of the answer that could not be read; empty when complete.
@@ -119,6 +122,9 @@ pub struct RegionDetail {
     pub cluster: String,
     /// The region.
     pub region: Region,
+    /// `true` when the upstream could not be reached and this is the last good answer,
+    /// served within the stale window (its `observed_at` says how old; a warning says why).
+    pub stale: bool,
     /// When PD was read (RFC 3339 UTC).
     pub observed_at: Timestamp,
     /// Parts of the answer that could not be read; empty when complete.
@@ -155,6 +161,9 @@ pub struct RegionHealth {
     pub cluster: String,
     /// The counts; a count PD could not give is `null` with a warning.
     pub counts: RegionHealthCounts,
+    /// `true` when the upstream could not be reached and this is the last good answer,
+    /// served within the stale window (its `observed_at` says how old; a warning says why).
+    pub stale: bool,
     /// When PD was read (RFC 3339 UTC). Region health is cached for 30 s per cluster: PD
     /// answers each check with the list of regions, which is large in a big cluster, so
     /// dashboards refreshing every few seconds share one read.

@@ -174,6 +174,9 @@ pub struct StoreList {
     pub count: usize,
     /// The stores, sorted by id.
     pub stores: Vec<Store>,
+    /// `true` when the upstream could not be reached and this is the last good answer,
+    /// served within the stale window (its `observed_at` says how old; a warning says why).
+    pub stale: bool,
     /// When PD was read (RFC 3339 UTC).
     pub observed_at: Timestamp,
     /// Parts of the answer that could not be read; empty when complete.
@@ -187,6 +190,9 @@ pub struct StoreDetail {
     pub cluster: String,
     /// The store.
     pub store: Store,
+    /// `true` when the upstream could not be reached and this is the last good answer,
+    /// served within the stale window (its `observed_at` says how old; a warning says why).
+    pub stale: bool,
     /// When PD was read (RFC 3339 UTC).
     pub observed_at: Timestamp,
     /// Parts of the answer that could not be read; empty when complete.

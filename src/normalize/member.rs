@@ -47,6 +47,7 @@ pub(crate) fn member_list(
         etcd_leader: members.etcd_leader.map(member_ref),
         count: list.len(),
         members: list,
+        stale: false,
         observed_at,
         warnings,
     }

@@ -105,6 +105,7 @@ pub(crate) fn instant_result(
         samples: Vec::new(),
         series: Vec::new(),
         string_value: None,
+        stale: false,
         observed_at,
         warnings,
     };
@@ -262,6 +263,7 @@ pub(crate) fn range_result(
         step_seconds: range.step_ms as f64 / 1000.0,
         timestamps_ms,
         series,
+        stale: false,
         observed_at,
         warnings,
     })

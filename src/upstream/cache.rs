@@ -43,11 +43,16 @@ pub struct CacheStats {
     pub loads: std::sync::atomic::AtomicU64,
     /// Reads that waited for another caller's identical upstream request.
     pub coalesced: std::sync::atomic::AtomicU64,
+    /// Reads answered with a last good answer because the upstream was unreachable.
+    pub stale: std::sync::atomic::AtomicU64,
 }
 
 #[derive(Clone)]
 pub(crate) struct ResponseCache {
     entries: moka::future::Cache<String, Arc<Cached>>,
+    /// Last good answers, kept for the stale window after they stop being fresh: served, marked
+    /// stale, when the upstream cannot be reached.
+    last_good: moka::future::Cache<String, Arc<Cached>>,
     stats: Arc<CacheStats>,
     /// `pd` or `prometheus`, for the metrics.
     upstream: &'static str,
@@ -63,7 +68,7 @@ impl std::fmt::Debug for ResponseCache {
 
 impl ResponseCache {
     /// A cache holding at most `max_bytes` of bodies.
-    pub fn new(upstream: super::Upstream, max_bytes: u64) -> Self {
+    pub fn new(upstream: super::Upstream, max_bytes: u64, stale_window: Duration) -> Self {
         let entries = moka::future::Cache::builder()
             .max_capacity(max_bytes)
             .weigher(|key: &String, value: &Arc<Cached>| {
@@ -71,8 +76,16 @@ impl ResponseCache {
             })
             .expire_after(PerEntryTtl)
             .build();
+        let last_good = moka::future::Cache::builder()
+            .max_capacity(max_bytes)
+            .weigher(|key: &String, value: &Arc<Cached>| {
+                u32::try_from(key.len() + value.body.len()).unwrap_or(u32::MAX)
+            })
+            .time_to_live(stale_window)
+            .build();
         Self {
             entries,
+            last_good,
             stats: Arc::new(CacheStats::default()),
             upstream: upstream.as_str(),
         }
@@ -101,6 +114,7 @@ impl ResponseCache {
             return Ok(cached);
         }
         let loaded = std::sync::atomic::AtomicBool::new(false);
+        let key_for_stale = key.clone();
         let result = self
             .entries
             .try_get_with(key, async {
@@ -121,9 +135,30 @@ impl ResponseCache {
             self.stats.coalesced.fetch_add(1, Relaxed);
             crate::telemetry::cache_read(self.upstream, "coalesced");
         }
-        let cached = result?;
-        crate::freshness::record(cached.fetched_at, cached.ttl);
-        Ok(cached)
+        match result {
+            Ok(cached) => {
+                crate::freshness::record(cached.fetched_at, cached.ttl);
+                self.last_good
+                    .insert(key_for_stale, Arc::clone(&cached))
+                    .await;
+                Ok(cached)
+            }
+            Err(e) if e.is_unavailable() => match self.last_good.get(&key_for_stale).await {
+                Some(cached) => {
+                    self.stats.stale.fetch_add(1, Relaxed);
+                    crate::telemetry::cache_read(self.upstream, "stale");
+                    let source = if self.upstream == "pd" {
+                        crate::model::WarningSource::Pd
+                    } else {
+                        crate::model::WarningSource::Prometheus
+                    };
+                    crate::freshness::record_stale(cached.fetched_at, source, &e.to_string());
+                    Ok(cached)
+                }
+                None => Err(e),
+            },
+            Err(e) => Err(e),
+        }
     }
 }
 
@@ -134,7 +169,11 @@ mod tests {
     #[tokio::test]
     async fn a_kept_answer_is_a_hit_and_a_shared_load_is_coalesced() {
         use std::sync::atomic::Ordering::Relaxed;
-        let cache = ResponseCache::new(super::super::Upstream::Pd, 1 << 20);
+        let cache = ResponseCache::new(
+            super::super::Upstream::Pd,
+            1 << 20,
+            Duration::from_secs(600),
+        );
         let fetch = || async { Ok(Bytes::from_static(b"{}")) };
         cache
             .get_or_fetch("k".into(), Duration::from_secs(60), fetch())

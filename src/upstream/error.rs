@@ -100,6 +100,20 @@ impl UpstreamError {
         }
     }
 
+    /// Whether the upstream is down or overloaded (not an answer about the request): then a
+    /// last good answer may stand in.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            UpstreamError::Unreachable { .. }
+                | UpstreamError::Timeout { .. }
+                | UpstreamError::Status {
+                    status: 503 | 429,
+                    ..
+                }
+        )
+    }
+
     /// The HTTP status the upstream answered with, when it answered at all.
     pub fn upstream_status(&self) -> Option<u16> {
         match self {

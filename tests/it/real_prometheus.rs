@@ -286,9 +286,30 @@ async fn prometheus_killed_mid_run_leaves_pd_answers_intact() {
 
     let stores = lens.get("/api/v1/clusters/default/stores").await;
     assert_eq!(stores.ok()["count"], 4);
-    let joined = lens
+    // The same question as before the kill: the last good answer stands in, marked stale.
+    let again = lens
         .get(&format!(
             "/api/v1/clusters/default/stores?include=metrics&time={END_S}"
+        ))
+        .await;
+    let again = again.ok();
+    assert_eq!(again["stale"], true, "{again}");
+    assert!(again["stores"][0]["metrics"]["cpu_cores"].is_number());
+    assert!(
+        again["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w["source"] == "prometheus"
+                && w["message"].as_str().unwrap().starts_with("stale")),
+        "{}",
+        again["warnings"]
+    );
+    // A question Prometheus never answered: nothing to stand in, so the metrics are null.
+    let joined = lens
+        .get(&format!(
+            "/api/v1/clusters/default/stores?include=metrics&time={}",
+            END_S - 60
         ))
         .await;
     let body = joined.ok();

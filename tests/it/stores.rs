@@ -396,7 +396,8 @@ async fn one_store(fixture_name: &str, id: &str) -> Value {
         .keys()
         .map(String::as_str)
         .collect();
-    assert_eq!(keys.len(), 4, "{body}");
+    assert_eq!(keys.len(), 5, "{body}");
+    assert_eq!(body["stale"], false);
     assert_complete_store(&body["store"]);
     assert_eq!(body["store"]["id"], id);
     body["store"].clone()

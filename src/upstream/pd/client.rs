@@ -29,7 +29,20 @@ pub struct PdClient {
     /// Answers by path; concurrent identical reads share one request.
     cache: ResponseCache,
     ttls: CacheTtls,
+    /// After a round in which every endpoint failed: when to try again, and the current delay.
+    /// Until then reads fail at once (503, or a stale answer) instead of piling up on a dead PD.
+    backoff: std::sync::Mutex<Backoff>,
 }
+
+#[derive(Debug, Default)]
+struct Backoff {
+    retry_at: Option<Instant>,
+    delay: Duration,
+}
+
+/// The first and the longest pause after every endpoint failed.
+const BACKOFF_MIN: Duration = Duration::from_millis(500);
+const BACKOFF_MAX: Duration = Duration::from_secs(10);
 
 /// How one attempt on one endpoint ended, when it did not produce an answer.
 enum AttemptFailure {
@@ -58,8 +71,9 @@ impl PdClient {
             endpoints,
             preferred: AtomicUsize::new(0),
             limits,
-            cache: ResponseCache::new(Upstream::Pd, limits.cache_max_bytes),
+            cache: ResponseCache::new(Upstream::Pd, limits.cache_max_bytes, limits.stale_window),
             ttls,
+            backoff: std::sync::Mutex::new(Backoff::default()),
         }
     }
 
@@ -205,8 +219,38 @@ impl PdClient {
         Ok(cached.body.clone())
     }
 
-    /// Reads `path` from PD, trying the endpoints in turn.
+    /// Reads `path` from PD, trying the endpoints in turn; fails at once while backing off
+    /// after a round in which every endpoint failed.
     async fn fetch(&self, path: &str) -> Result<bytes::Bytes, UpstreamError> {
+        let retry_at = self.backoff.lock().map(|b| b.retry_at).unwrap_or(None);
+        if let Some(at) = retry_at.filter(|at| Instant::now() < *at) {
+            return Err(UpstreamError::Unreachable {
+                upstream: Upstream::Pd,
+                path: path.to_owned(),
+                detail: format!(
+                    "every PD endpoint failed just now; the next attempt is in {} ms",
+                    at.saturating_duration_since(Instant::now()).as_millis()
+                ),
+            });
+        }
+        let result = self.fetch_round(path).await;
+        if let Ok(mut b) = self.backoff.lock() {
+            match &result {
+                // Only a PD that refuses connections or has no leader everywhere: a slow answer
+                // to one expensive request says nothing about the others.
+                Err(
+                    UpstreamError::Unreachable { .. } | UpstreamError::Status { status: 503, .. },
+                ) => {
+                    b.delay = (b.delay * 2).clamp(BACKOFF_MIN, BACKOFF_MAX);
+                    b.retry_at = Some(Instant::now() + b.delay);
+                }
+                _ => *b = Backoff::default(),
+            }
+        }
+        result
+    }
+
+    async fn fetch_round(&self, path: &str) -> Result<bytes::Bytes, UpstreamError> {
         let deadline = Instant::now() + self.limits.pd_timeout;
         let start = self.preferred.load(Ordering::Relaxed);
         let n = self.endpoints.len();

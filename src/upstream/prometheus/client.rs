@@ -54,7 +54,11 @@ impl PrometheusClient {
             base,
             timeout: limits.prometheus_timeout,
             max_body_bytes: limits.max_body_bytes,
-            cache: ResponseCache::new(Upstream::Prometheus, limits.cache_max_bytes),
+            cache: ResponseCache::new(
+                Upstream::Prometheus,
+                limits.cache_max_bytes,
+                limits.stale_window,
+            ),
             ttls,
         }
     }

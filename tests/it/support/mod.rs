@@ -392,6 +392,7 @@ pub fn test_limits() -> UpstreamLimits {
         prometheus_timeout: Duration::from_secs(5),
         max_body_bytes: 8 * 1024 * 1024,
         cache_max_bytes: 64 * 1024 * 1024,
+        stale_window: Duration::from_secs(600),
     }
 }
 
