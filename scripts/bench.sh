@@ -69,7 +69,12 @@ echo "==> cargo build --release --locked"
 build_started=$SECONDS
 cargo build --release --locked --quiet
 build_seconds=$((SECONDS - build_started))
-bin=$PWD/target/release/tikv-lens
+bin=${CARGO_TARGET_DIR:-target}/release/tikv-lens
+[ "${bin#/}" != "$bin" ] || bin=$PWD/$bin
+revision=$(git rev-parse --short HEAD 2>/dev/null || echo "unknown (not a git checkout)")
+if git rev-parse --git-dir >/dev/null 2>&1 && ! git diff --quiet HEAD -- 2>/dev/null; then
+  revision="$revision with uncommitted changes"
+fi
 
 # --- processes: started here, all killed on exit ------------------------------------------------
 work=$(mktemp -d "${TMPDIR:-/tmp}/tikv-lens-bench.XXXXXX")
@@ -150,6 +155,12 @@ mib() { calc "$1 / 1024" 1; }
 
 stores_path=/api/v1/clusters/default/stores
 pd=http://127.0.0.1:$pd_port
+
+load() { cut -d' ' -f1 /proc/loadavg; }
+load_before=$(load)
+if awk "BEGIN {exit !($load_before > 0.5)}"; then
+  echo "warning: the 1-minute load average is $load_before before measuring: other work on this machine makes the numbers noisy" >&2
+fi
 
 echo "==> simulated PD (3 stores) on 127.0.0.1:$pd_port"
 start pd "$bin" simulate-pd --stores 3 --listen "127.0.0.1:$pd_port"
@@ -397,5 +408,6 @@ row "  ratio tikv-lens / Prometheus" "$range_ratio" "<= 1.3: $range_verdict"
 row "tikv-lens RSS idle (VmRSS)" "$idle_mib MiB" "< 30 MiB: $idle_verdict"
 row "tikv-lens peak RSS, 1,000 connections (VmHWM)" "$peak_mib MiB" "< 150 MiB: $peak_verdict"
 echo
-echo "machine: $(nproc) cores, kernel $(uname -r)"
+echo "revision: $revision"
+echo "machine: $(nproc) cores, kernel $(uname -r); 1-minute load average $load_before before measuring, $(load) after"
 free -g

@@ -132,6 +132,36 @@ pub struct ServeArgs {
     #[arg(long, env = "TIKV_LENS_CACHE_MAX_BYTES", default_value_t = 256 * 1024 * 1024)]
     pub cache_max_bytes: u64,
 
+    /// File of accepted bearer tokens, one per line (`#` comments and blank lines ignored).
+    /// With any token configured, every route but /healthz and /readyz needs one.
+    #[arg(long, env = "TIKV_LENS_AUTH_TOKENS_FILE")]
+    pub auth_tokens_file: Option<PathBuf>,
+
+    /// Accepted bearer tokens, comma-separated (added to those of --auth-tokens-file).
+    #[arg(
+        long = "auth-tokens",
+        env = "TIKV_LENS_AUTH_TOKENS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub auth_tokens: Vec<String>,
+
+    /// An origin allowed to call the API from a browser (CORS); repeat for several. None: no CORS.
+    #[arg(
+        long = "cors-origin",
+        env = "TIKV_LENS_CORS_ORIGINS",
+        value_delimiter = ','
+    )]
+    pub cors_origins: Vec<String>,
+
+    /// Requests per second each client address may make (a burst of as many); 0: unlimited.
+    #[arg(long, env = "TIKV_LENS_RATE_LIMIT", default_value_t = 0)]
+    pub rate_limit: u32,
+
+    /// Deadline of a whole client request.
+    #[arg(long, env = "TIKV_LENS_REQUEST_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
+    pub request_timeout: Duration,
+
     /// Log format on stderr.
     #[arg(long, env = "TIKV_LENS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -152,7 +182,32 @@ pub struct ServeConfig {
     pub listen: SocketAddr,
     pub clusters: Vec<ClusterConfig>,
     pub upstream: UpstreamLimits,
+    pub access: AccessConfig,
     pub log_format: LogFormat,
+}
+
+/// Who may call the API, and how much.
+#[derive(Debug, Clone)]
+pub struct AccessConfig {
+    /// Accepted bearer tokens; empty: no authentication.
+    pub tokens: Vec<String>,
+    /// Origins allowed by CORS; empty: no CORS headers.
+    pub cors_origins: Vec<String>,
+    /// Requests per second per client address; 0: unlimited.
+    pub rate_limit: u32,
+    /// Deadline of a whole client request.
+    pub request_timeout: Duration,
+}
+
+impl Default for AccessConfig {
+    fn default() -> Self {
+        Self {
+            tokens: Vec::new(),
+            cors_origins: Vec::new(),
+            rate_limit: 0,
+            request_timeout: Duration::from_secs(30),
+        }
+    }
 }
 
 /// How long each kind of upstream answer is reused. A TTL of zero still coalesces concurrent
@@ -282,6 +337,9 @@ pub enum ConfigError {
         url: String,
         reason: String,
     },
+    /// A token file or a CORS origin is unusable.
+    #[error("invalid access settings: {0}")]
+    Access(String),
     /// A cache TTL is unknown or not a duration.
     #[error("invalid cache settings: {0}")]
     Cache(String),
@@ -333,11 +391,61 @@ impl ServeArgs {
             stale_window: self.stale_window,
         };
         validate_limits(&upstream)?;
+        let access = self.access()?;
         Ok(ServeConfig {
             listen: self.listen,
             clusters: validate_clusters(clusters)?,
             upstream,
+            access,
             log_format: self.log_format,
+        })
+    }
+
+    fn access(&self) -> Result<AccessConfig, ConfigError> {
+        let mut tokens: Vec<String> = self
+            .auth_tokens
+            .iter()
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty())
+            .collect();
+        if let Some(path) = &self.auth_tokens_file {
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            tokens.extend(
+                text.lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                    .map(str::to_owned),
+            );
+            if tokens.is_empty() {
+                return Err(ConfigError::Access(format!(
+                    "{} holds no token",
+                    path.display()
+                )));
+            }
+        }
+        for origin in &self.cors_origins {
+            let ok = Url::parse(origin)
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.path() == "/")
+                && !origin.ends_with('/');
+            if !ok {
+                return Err(ConfigError::Access(format!(
+                    "--cors-origin {origin:?} is not an origin like https://grafana.example.com"
+                )));
+            }
+        }
+        if self.request_timeout.is_zero() {
+            return Err(ConfigError::Limits(
+                "--request-timeout must be above zero".into(),
+            ));
+        }
+        Ok(AccessConfig {
+            tokens,
+            cors_origins: self.cors_origins.clone(),
+            rate_limit: self.rate_limit,
+            request_timeout: self.request_timeout,
         })
     }
 }

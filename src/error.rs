@@ -37,6 +37,15 @@ pub enum ApiError {
     /// The cluster has no Prometheus configured, and the route needs one.
     #[error("cluster {0:?} has no Prometheus configured")]
     PrometheusNotConfigured(String),
+    /// Authentication is configured and the request has no valid bearer token.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The client made more requests than its rate limit allows; retry after this many seconds.
+    #[error("too many requests from this address; retry in {0} s")]
+    RateLimited(u64),
+    /// The whole request took longer than the configured request timeout.
+    #[error("the request took longer than {}", humantime::format_duration(*.0))]
+    RequestTimeout(std::time::Duration),
     /// No route matches the path.
     #[error("no route for {0}")]
     RouteNotFound(String),
@@ -72,6 +81,9 @@ impl ApiError {
             | ApiError::RouteNotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::RequestTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
             ApiError::Upstream(e) => match e {
                 UpstreamError::Unreachable { .. } => StatusCode::SERVICE_UNAVAILABLE,
                 UpstreamError::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
@@ -107,6 +119,9 @@ impl ApiError {
             ApiError::RouteNotFound(_) => ("no-such-route", "No such route"),
             ApiError::MethodNotAllowed => ("method-not-allowed", "Method not allowed"),
             ApiError::NotReady(_) => ("not-ready", "Not ready"),
+            ApiError::Unauthorized(_) => ("unauthorized", "Unauthorized"),
+            ApiError::RateLimited(_) => ("rate-limited", "Too many requests"),
+            ApiError::RequestTimeout(_) => ("request-timeout", "Request timed out"),
             ApiError::Upstream(e) => match e {
                 UpstreamError::Unreachable { .. } => {
                     ("upstream-unavailable", "Upstream unavailable")

@@ -37,6 +37,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod freshness;
+pub mod guard;
 pub mod model;
 pub mod normalize;
 pub mod openapi;

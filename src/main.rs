@@ -105,6 +105,7 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
             cache: Default::default(),
         }],
         upstream: UpstreamLimits::default(),
+        access: Default::default(),
         log_format: args.log_format,
     };
     let state = AppState::new(&config).context("cannot build the HTTP client")?;

@@ -16,6 +16,10 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+
+use crate::guard::REQUEST_ID;
 use tower_http::trace::TraceLayer;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -27,6 +31,8 @@ use crate::state::AppState;
 pub fn app(state: AppState) -> Router {
     // Installed before the first request, so that /metrics lists every family from the start.
     crate::telemetry::handle();
+    let guard = state.guard.clone();
+    let cors = cors_layer(&state.cors_origins);
     let (router, openapi) = crate::api::routes().split_for_parts();
     router
         // Route layer: runs after routing, so it sees the matched route template.
@@ -34,12 +40,48 @@ pub fn app(state: AppState) -> Router {
         .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        // Inner to outer: gzip when asked for, then freshness headers and ETags on the bytes
-        // actually sent (so gzip and identity answers have different strong validators).
+        // Inner to outer: gzip when asked for; freshness headers and ETags on the bytes actually
+        // sent (so gzip and identity answers have different strong validators); the request
+        // deadline; tokens; the rate limit; CORS (outside the token check, so that preflights
+        // work); request ids and the access log.
         .layer(CompressionLayer::new().gzip(true))
         .layer(middleware::from_fn(http_caching))
-        .layer(TraceLayer::new_for_http())
+        .layer(middleware::from_fn_with_state(guard.clone(), crate::guard::request_deadline))
+        .layer(middleware::from_fn_with_state(guard.clone(), crate::guard::authenticate))
+        .layer(middleware::from_fn_with_state(guard, crate::guard::rate_limit))
+        .layer(tower::util::option_layer(cors))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {
+            let request_id = request
+                .headers()
+                .get(REQUEST_ID)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            tracing::info_span!("request", method = %request.method(), uri = %request.uri().path(), request_id)
+        }))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .with_state(state)
+}
+
+/// CORS for the configured origins only: reads (GET, HEAD) with the headers a dashboard sends,
+/// and the caching headers exposed to scripts.
+fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
+    let origins: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    if origins.is_empty() {
+        return None;
+    }
+    Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_methods([Method::GET, Method::HEAD])
+            .allow_headers([header::AUTHORIZATION, header::IF_NONE_MATCH, header::ACCEPT])
+            .expose_headers([header::ETAG, header::AGE, header::CACHE_CONTROL, REQUEST_ID])
+            .max_age(std::time::Duration::from_secs(600)),
+    )
 }
 
 /// Counts and times every routed request by its route template (never the raw path, which
@@ -151,7 +193,9 @@ pub async fn run(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
+    // The peer address is what the per-client rate limit counts by.
+    let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
 }

@@ -16,6 +16,10 @@ use crate::upstream::prometheus::PrometheusClient;
 #[derive(Clone)]
 pub struct AppState {
     clusters: Arc<[Arc<Cluster>]>,
+    /// Tokens, rate limit and request deadline.
+    pub guard: crate::guard::Guard,
+    /// Origins allowed by CORS; empty: none.
+    pub cors_origins: Arc<[String]>,
 }
 
 /// One fronted cluster.
@@ -54,7 +58,12 @@ impl Cluster {
 impl AppState {
     /// Builds the clients for every configured cluster.
     pub fn new(config: &ServeConfig) -> Result<Self, reqwest::Error> {
-        Self::from_clusters(&config.clusters, config.upstream)
+        let mut state = Self::from_clusters(&config.clusters, config.upstream)?;
+        let access = &config.access;
+        state.guard =
+            crate::guard::Guard::new(&access.tokens, access.rate_limit, access.request_timeout);
+        state.cors_origins = access.cors_origins.clone().into();
+        Ok(state)
     }
 
     pub fn from_clusters(
@@ -86,7 +95,15 @@ impl AppState {
                 })
             })
             .collect();
-        Ok(Self { clusters })
+        Ok(Self {
+            clusters,
+            guard: crate::guard::Guard::new(
+                &[],
+                0,
+                crate::config::AccessConfig::default().request_timeout,
+            ),
+            cors_origins: Arc::from(Vec::new()),
+        })
     }
 
     /// Every cluster, in configuration order.
