@@ -7,11 +7,15 @@
 use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde::Deserialize;
 use url::Url;
+
+use crate::security::{ClusterSecurity, Naming, RawSecurity, Secret, SecurityError};
+use crate::tls::{CertKey, PemError};
 
 /// Command-line interface of the `tikv-lens` binary.
 #[derive(Debug, Parser)]
@@ -59,9 +63,38 @@ pub struct DemoArgs {
     pub listen: SocketAddr,
     #[command(flatten)]
     pub sim: SimArgs,
+    #[command(flatten)]
+    pub tls: ServeTlsArgs,
     /// Log format on stderr.
     #[arg(long, env = "TIKV_LENS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+}
+
+/// HTTPS for tikv-lens itself (`serve` and `demo`).
+#[derive(Debug, Clone, Args)]
+pub struct ServeTlsArgs {
+    /// Serve HTTPS with this certificate chain (PEM, leaf first); needs --tls-key.
+    #[arg(long, env = "TIKV_LENS_TLS_CERT", value_name = "FILE")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM: PKCS#8, PKCS#1 or SEC1) of --tls-cert.
+    #[arg(long, env = "TIKV_LENS_TLS_KEY", value_name = "FILE")]
+    pub tls_key: Option<PathBuf>,
+}
+
+impl ServeTlsArgs {
+    /// Reads and checks the certificate and key; `None` for plain HTTP.
+    pub fn load(&self) -> Result<Option<Arc<CertKey>>, ConfigError> {
+        match (&self.tls_cert, &self.tls_key) {
+            (None, None) => Ok(None),
+            (Some(cert), Some(key)) => Ok(Some(Arc::new(CertKey::load(cert, key)?))),
+            (Some(_), None) => Err(ConfigError::Security(
+                "--tls-cert is set without --tls-key".into(),
+            )),
+            (None, Some(_)) => Err(ConfigError::Security(
+                "--tls-key is set without --tls-cert".into(),
+            )),
+        }
+    }
 }
 
 /// Flags of `tikv-lens simulate-pd`.
@@ -103,9 +136,97 @@ pub struct ServeArgs {
     )]
     pub cluster: String,
 
-    /// TOML file describing several clusters (see README); replaces --pd, --prometheus, --cluster.
+    /// TOML file describing several clusters (see README); replaces --pd, --prometheus, --cluster
+    /// and the --pd-* and --prometheus-* security flags.
     #[arg(long, env = "TIKV_LENS_CONFIG")]
     pub config: Option<PathBuf>,
+
+    /// CA certificate(s) (PEM) PD's server certificate must chain to; when set, the only CA
+    /// trusted for PD.
+    #[arg(
+        long,
+        env = "TIKV_LENS_PD_CA",
+        value_name = "FILE",
+        conflicts_with = "config"
+    )]
+    pub pd_ca: Option<PathBuf>,
+
+    /// Client certificate (PEM) presented to PD, for a cluster with TLS between components;
+    /// needs --pd-key.
+    #[arg(
+        long,
+        env = "TIKV_LENS_PD_CERT",
+        value_name = "FILE",
+        conflicts_with = "config"
+    )]
+    pub pd_cert: Option<PathBuf>,
+
+    /// Private key (PEM) of --pd-cert.
+    #[arg(
+        long,
+        env = "TIKV_LENS_PD_KEY",
+        value_name = "FILE",
+        conflicts_with = "config"
+    )]
+    pub pd_key: Option<PathBuf>,
+
+    /// CA certificate(s) (PEM) Prometheus' server certificate must chain to; when set, the
+    /// only CA trusted for Prometheus.
+    #[arg(
+        long,
+        env = "TIKV_LENS_PROMETHEUS_CA",
+        value_name = "FILE",
+        conflicts_with = "config"
+    )]
+    pub prometheus_ca: Option<PathBuf>,
+
+    /// File holding the bearer token sent to Prometheus (or set TIKV_LENS_PROMETHEUS_BEARER_TOKEN).
+    #[arg(
+        long,
+        env = "TIKV_LENS_PROMETHEUS_BEARER_TOKEN_FILE",
+        value_name = "FILE",
+        conflicts_with = "config"
+    )]
+    pub prometheus_bearer_token_file: Option<PathBuf>,
+
+    /// The bearer token itself; meant for the environment variable (a flag shows in `ps`).
+    #[arg(
+        long,
+        env = "TIKV_LENS_PROMETHEUS_BEARER_TOKEN",
+        value_parser = Secret::parse_arg,
+        hide = true,
+        hide_env_values = true,
+        conflicts_with = "config"
+    )]
+    pub prometheus_bearer_token: Option<Secret>,
+
+    /// User name of basic auth to Prometheus; needs --prometheus-password-file (or
+    /// TIKV_LENS_PROMETHEUS_PASSWORD).
+    #[arg(long, env = "TIKV_LENS_PROMETHEUS_USERNAME", conflicts_with = "config")]
+    pub prometheus_username: Option<String>,
+
+    /// File holding the basic-auth password of --prometheus-username.
+    #[arg(
+        long,
+        env = "TIKV_LENS_PROMETHEUS_PASSWORD_FILE",
+        value_name = "FILE",
+        conflicts_with = "config"
+    )]
+    pub prometheus_password_file: Option<PathBuf>,
+
+    /// The basic-auth password itself; meant for the environment variable.
+    #[arg(
+        long,
+        env = "TIKV_LENS_PROMETHEUS_PASSWORD",
+        value_parser = Secret::parse_arg,
+        hide = true,
+        hide_env_values = true,
+        conflicts_with = "config"
+    )]
+    pub prometheus_password: Option<Secret>,
+
+    #[command(flatten)]
+    pub tls: ServeTlsArgs,
 
     /// Total deadline of one PD read, across every endpoint tried (e.g. 10s, 1500ms).
     #[arg(long, env = "TIKV_LENS_PD_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
@@ -127,6 +248,14 @@ pub struct ServeArgs {
     /// unreachable (0s: never).
     #[arg(long, env = "TIKV_LENS_STALE_WINDOW", default_value = "10m", value_parser = humantime::parse_duration)]
     pub stale_window: Duration,
+
+    /// Requests in flight to one cluster's PD at most; more wait, up to the PD deadline, then 503.
+    #[arg(long, env = "TIKV_LENS_PD_MAX_CONCURRENCY", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..))]
+    pub pd_max_concurrency: u16,
+
+    /// Queries in flight to one cluster's Prometheus at most; more wait, then 503.
+    #[arg(long, env = "TIKV_LENS_PROMETHEUS_MAX_CONCURRENCY", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..))]
+    pub prometheus_max_concurrency: u16,
 
     /// Most bytes of upstream answers each cluster's PD (and Prometheus) cache keeps.
     #[arg(long, env = "TIKV_LENS_CACHE_MAX_BYTES", default_value_t = 256 * 1024 * 1024)]
@@ -180,6 +309,8 @@ pub enum LogFormat {
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
     pub listen: SocketAddr,
+    /// The certificate and key tikv-lens serves HTTPS with; `None`: plain HTTP.
+    pub tls: Option<Arc<CertKey>>,
     pub clusters: Vec<ClusterConfig>,
     pub upstream: UpstreamLimits,
     pub access: AccessConfig,
@@ -275,6 +406,8 @@ pub struct ClusterConfig {
     pub prometheus: Option<Url>,
     /// How long upstream answers are reused.
     pub cache: CacheTtls,
+    /// CAs, PD's client certificate and Prometheus' credentials; the default is none.
+    pub security: ClusterSecurity,
 }
 
 /// Deadlines and caps applied to every upstream request.
@@ -288,6 +421,10 @@ pub struct UpstreamLimits {
     pub cache_max_bytes: u64,
     /// How long a last good answer may stand in, marked stale, while its upstream is down.
     pub stale_window: Duration,
+    /// Requests in flight to one cluster's PD at most (identical reads count once).
+    pub pd_max_concurrency: usize,
+    /// Queries in flight to one cluster's Prometheus at most.
+    pub prometheus_max_concurrency: usize,
 }
 
 impl Default for UpstreamLimits {
@@ -299,6 +436,8 @@ impl Default for UpstreamLimits {
             max_body_bytes: 64 * 1024 * 1024,
             cache_max_bytes: 256 * 1024 * 1024,
             stale_window: Duration::from_secs(600),
+            pd_max_concurrency: 16,
+            prometheus_max_concurrency: 16,
         }
     }
 }
@@ -346,6 +485,21 @@ pub enum ConfigError {
     /// A limit makes no sense (a zero deadline, an attempt longer than the total).
     #[error("invalid limits: {0}")]
     Limits(String),
+    /// A certificate, key or CA file cannot be read or used.
+    #[error("invalid TLS file: {0}")]
+    Pem(#[from] PemError),
+    /// TLS or credential settings are incomplete, conflicting, or unreadable.
+    #[error("invalid TLS or authentication settings: {0}")]
+    Security(String),
+}
+
+impl From<SecurityError> for ConfigError {
+    fn from(e: SecurityError) -> Self {
+        match e {
+            SecurityError::Pem(e) => ConfigError::Pem(e),
+            other => ConfigError::Security(other.to_string()),
+        }
+    }
 }
 
 /// The multi-cluster TOML file.
@@ -365,6 +519,52 @@ struct FileCluster {
     /// TTLs as durations (`"2s"`, `"500ms"`, `"0s"`); absent ones keep their defaults.
     #[serde(default)]
     cache: std::collections::BTreeMap<String, String>,
+    // Security: file names, relative ones resolved against the config file's folder.
+    #[serde(default)]
+    pd_ca: Option<PathBuf>,
+    #[serde(default)]
+    pd_cert: Option<PathBuf>,
+    #[serde(default)]
+    pd_key: Option<PathBuf>,
+    #[serde(default)]
+    prometheus_ca: Option<PathBuf>,
+    #[serde(default)]
+    prometheus_bearer_token_file: Option<PathBuf>,
+    #[serde(default)]
+    prometheus_username: Option<String>,
+    #[serde(default)]
+    prometheus_password_file: Option<PathBuf>,
+    /// Set by tikv-lens, never by the file: the settings of the command line (single cluster).
+    #[serde(skip)]
+    flags: Option<RawSecurity>,
+}
+
+impl FileCluster {
+    /// The security settings as given, and how to name them in messages.
+    fn raw_security(&mut self, config_dir: Option<&Path>) -> (RawSecurity, Naming) {
+        if let Some(raw) = self.flags.take() {
+            return (raw, Naming::Flags);
+        }
+        let raw = RawSecurity {
+            pd_ca: self.pd_ca.take(),
+            pd_cert: self.pd_cert.take(),
+            pd_key: self.pd_key.take(),
+            prometheus_ca: self.prometheus_ca.take(),
+            prometheus_bearer_token_file: self.prometheus_bearer_token_file.take(),
+            prometheus_bearer_token: None,
+            prometheus_username: self.prometheus_username.take(),
+            prometheus_password_file: self.prometheus_password_file.take(),
+            prometheus_password: None,
+        };
+        let raw = match config_dir {
+            Some(dir) => raw.relative_to(dir),
+            None => raw,
+        };
+        let naming = Naming::File {
+            cluster: self.name.clone(),
+        };
+        (raw, naming)
+    }
 }
 
 impl ServeArgs {
@@ -380,8 +580,20 @@ impl ServeArgs {
                 pd: self.pd.clone(),
                 prometheus: self.prometheus.clone(),
                 cache: Default::default(),
+                pd_ca: None,
+                pd_cert: None,
+                pd_key: None,
+                prometheus_ca: None,
+                prometheus_bearer_token_file: None,
+                prometheus_username: None,
+                prometheus_password_file: None,
+                flags: Some(self.raw_security()),
             }],
         };
+        let config_dir = self
+            .config
+            .as_deref()
+            .map(|p| p.parent().unwrap_or(Path::new("")).to_owned());
         let upstream = UpstreamLimits {
             pd_timeout: self.pd_timeout,
             pd_attempt_timeout: self.pd_attempt_timeout,
@@ -389,16 +601,35 @@ impl ServeArgs {
             max_body_bytes: self.upstream_max_body_bytes,
             cache_max_bytes: self.cache_max_bytes,
             stale_window: self.stale_window,
+            pd_max_concurrency: usize::from(self.pd_max_concurrency),
+            prometheus_max_concurrency: usize::from(self.prometheus_max_concurrency),
         };
         validate_limits(&upstream)?;
         let access = self.access()?;
+        let clusters = validate_clusters(clusters, config_dir.as_deref())?;
         Ok(ServeConfig {
             listen: self.listen,
-            clusters: validate_clusters(clusters)?,
+            tls: self.tls.load()?,
+            clusters,
             upstream,
             access,
             log_format: self.log_format,
         })
+    }
+
+    /// The single cluster's security flags.
+    fn raw_security(&self) -> RawSecurity {
+        RawSecurity {
+            pd_ca: self.pd_ca.clone(),
+            pd_cert: self.pd_cert.clone(),
+            pd_key: self.pd_key.clone(),
+            prometheus_ca: self.prometheus_ca.clone(),
+            prometheus_bearer_token_file: self.prometheus_bearer_token_file.clone(),
+            prometheus_bearer_token: self.prometheus_bearer_token.clone(),
+            prometheus_username: self.prometheus_username.clone(),
+            prometheus_password_file: self.prometheus_password_file.clone(),
+            prometheus_password: self.prometheus_password.clone(),
+        }
     }
 
     fn access(&self) -> Result<AccessConfig, ConfigError> {
@@ -491,14 +722,17 @@ fn validate_limits(limits: &UpstreamLimits) -> Result<(), ConfigError> {
     Ok(())
 }
 
-fn validate_clusters(clusters: Vec<FileCluster>) -> Result<Vec<ClusterConfig>, ConfigError> {
+fn validate_clusters(
+    clusters: Vec<FileCluster>,
+    config_dir: Option<&Path>,
+) -> Result<Vec<ClusterConfig>, ConfigError> {
     if clusters.is_empty() {
         return Err(ConfigError::NoCluster);
     }
     let mut seen = HashSet::new();
     clusters
         .into_iter()
-        .map(|c| {
+        .map(|mut c| {
             if !is_valid_cluster_name(&c.name) {
                 return Err(ConfigError::ClusterName(c.name));
             }
@@ -519,11 +753,15 @@ fn validate_clusters(clusters: Vec<FileCluster>) -> Result<Vec<ClusterConfig>, C
                 Some(u) => Some(parse_base_url(&c.name, "Prometheus", u)?),
             };
             let cache = parse_cache_ttls(&c.name, &c.cache)?;
+            let (raw, naming) = c.raw_security(config_dir);
+            let security = raw.validate(&naming)?;
+            security.check_urls(&naming, &pd_endpoints, prometheus.as_ref())?;
             Ok(ClusterConfig {
                 name: c.name,
                 pd_endpoints,
                 prometheus,
                 cache,
+                security,
             })
         })
         .collect()

@@ -85,7 +85,9 @@ impl ApiError {
             ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::RequestTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
             ApiError::Upstream(e) => match e {
-                UpstreamError::Unreachable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+                UpstreamError::Unreachable { .. } | UpstreamError::Saturated { .. } => {
+                    StatusCode::SERVICE_UNAVAILABLE
+                }
                 UpstreamError::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
                 // PD's "no leader" and its rate limiter mean "try again soon", not "broken".
                 UpstreamError::Status {
@@ -127,6 +129,10 @@ impl ApiError {
                     ("upstream-unavailable", "Upstream unavailable")
                 }
                 UpstreamError::Timeout { .. } => ("upstream-timeout", "Upstream timed out"),
+                UpstreamError::Saturated { .. } => (
+                    "upstream-saturated",
+                    "Too many requests in flight to the upstream",
+                ),
                 UpstreamError::Status {
                     status: 503 | 429, ..
                 } => ("upstream-unavailable", "Upstream unavailable"),

@@ -14,6 +14,8 @@
 //!   file for several clusters; validated into [`config::ServeConfig`].
 //! - [`server`]: [`server::app`] builds the whole router (tests drive it without a socket) and
 //!   [`server::run`] serves it until shutdown.
+//! - [`tls`]: PEM files checked at startup, and HTTPS serving ([`server::run_tls`]).
+//! - [`security`]: per-cluster upstream CAs, PD's client certificate, Prometheus' credentials.
 //! - [`telemetry`]: the service's own metrics (`/metrics`): requests, upstream requests, cache.
 //! - [`state`]: [`state::AppState`], the clusters this process fronts and their upstream clients.
 //! - [`openapi`]: the OpenAPI document, derived from the handlers and model types.
@@ -42,7 +44,9 @@ pub mod model;
 pub mod normalize;
 pub mod openapi;
 pub mod promql;
+pub mod security;
 pub mod server;
 pub mod state;
 pub mod telemetry;
+pub mod tls;
 pub mod upstream;

@@ -12,6 +12,7 @@ use tikv_lens::config::{
 };
 use tikv_lens::demo::{Clock, SimCluster, SimConfig};
 use tikv_lens::state::AppState;
+use tikv_lens::tls::CertKey;
 use tracing_subscriber::EnvFilter;
 
 /// Exit code for a usage or configuration error (as clap uses).
@@ -42,8 +43,15 @@ fn main() -> ExitCode {
         }
         Command::Serve(args) => serve(args),
         Command::Demo(args) => {
+            let tls = match args.tls.load() {
+                Ok(tls) => tls,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(USAGE_ERROR);
+                }
+            };
             init_tracing(args.log_format);
-            block_on(demo(args))
+            block_on(demo(args, tls))
         }
         Command::SimulatePd(args) => {
             init_tracing(LogFormat::Text);
@@ -82,7 +90,7 @@ fn sim_cluster(args: &SimArgs) -> Arc<SimCluster> {
 
 /// `tikv-lens demo`: a simulated PD on an ephemeral loopback port, and tikv-lens in front of it,
 /// talking to it over HTTP exactly as to a real PD.
-async fn demo(args: DemoArgs) -> anyhow::Result<()> {
+async fn demo(args: DemoArgs, tls: Option<Arc<CertKey>>) -> anyhow::Result<()> {
     use anyhow::Context;
     let sim = sim_cluster(&args.sim);
     let pd_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -98,11 +106,13 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
 
     let config = ServeConfig {
         listen: args.listen,
+        tls,
         clusters: vec![ClusterConfig {
             name: "default".to_owned(),
             pd_endpoints: vec![format!("http://{pd_addr}").parse()?],
             prometheus: None,
             cache: Default::default(),
+            security: Default::default(),
         }],
         upstream: UpstreamLimits::default(),
         access: Default::default(),
@@ -117,7 +127,12 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
                 config.listen
             )
         })?;
-    let base = format!("http://{}", listener.local_addr()?);
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    let base = format!("{scheme}://{}", listener.local_addr()?);
     println!(
         "tikv-lens demo: a simulated TiKV cluster ({} stores, {} regions, seed {}) behind tikv-lens\n\
          \n  API       {base}/api/v1/clusters/default\
@@ -128,7 +143,25 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
          the last store goes disconnected (2:00), then down, and comes back (8:00). Ctrl-C stops.",
         args.sim.stores, args.sim.regions, args.sim.seed
     );
-    tikv_lens::server::run(listener, state, shutdown_signal()).await?;
+    serve_on(listener, state, config.tls.as_deref()).await
+}
+
+/// Serves the API on `listener`, over HTTPS when a certificate is configured, until SIGINT or
+/// SIGTERM.
+async fn serve_on(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    tls: Option<&CertKey>,
+) -> anyhow::Result<()> {
+    use anyhow::Context;
+    match tls {
+        Some(identity) => {
+            let tls = tikv_lens::tls::server_config(identity)
+                .context("cannot set up TLS with --tls-cert and --tls-key")?;
+            tikv_lens::server::run_tls(listener, tls, state, shutdown_signal()).await?;
+        }
+        None => tikv_lens::server::run(listener, state, shutdown_signal()).await?,
+    }
     Ok(())
 }
 
@@ -177,8 +210,13 @@ async fn run(config: ServeConfig) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let addr = listener.local_addr()?;
     let names: Vec<&str> = config.clusters.iter().map(|c| c.name.as_str()).collect();
-    tracing::info!(%addr, clusters = ?names, "tikv-lens listening; API at /api/v1, docs at /docs");
-    tikv_lens::server::run(listener, state, shutdown_signal()).await?;
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    tracing::info!(%addr, scheme, clusters = ?names, "tikv-lens listening; API at /api/v1, docs at /docs");
+    serve_on(listener, state, config.tls.as_deref()).await?;
     tracing::info!("stopped");
     Ok(())
 }

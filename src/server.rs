@@ -2,7 +2,8 @@
 //!
 //! [`app`] builds everything a request meets (routes, docs, fallbacks, layers), so tests drive
 //! the real service through `tower::ServiceExt::oneshot` or on a port-0 socket. [`run`] serves it
-//! until the shutdown future resolves, finishing requests in flight.
+//! until the shutdown future resolves, finishing requests in flight; [`run_tls`] does the same
+//! over HTTPS.
 
 use std::future::Future;
 
@@ -194,6 +195,24 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     // The peer address is what the per-client rate limit counts by.
+    let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// As [`run`], over HTTPS: TLS handshakes with `tls` run off the accept loop
+/// ([`crate::tls::TlsListener`]); shutdown likewise lets requests in flight end.
+pub async fn run_tls(
+    listener: TcpListener,
+    tls: std::sync::Arc<rustls::ServerConfig>,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    use axum::serve::ListenerExt as _;
+    // `tap_io` changes nothing on the connection; it is what lets `ConnectInfo<SocketAddr>`
+    // (the rate limit's client address) come from any listener whose address is a SocketAddr.
+    let listener = crate::tls::TlsListener::new(listener, tls)?.tap_io(|_| {});
     let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)

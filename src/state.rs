@@ -70,31 +70,44 @@ impl AppState {
         clusters: &[ClusterConfig],
         limits: UpstreamLimits,
     ) -> Result<Self, reqwest::Error> {
-        // One connection pool for every upstream; deadlines are applied per request.
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("tikv-lens/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(limits.pd_attempt_timeout)
-            .pool_idle_timeout(std::time::Duration::from_secs(60))
-            .build()?;
+        // Deadlines are applied per request. Upstreams without TLS or credential settings of
+        // their own share one connection pool; the others get a client each (its CA, client
+        // certificate and `Authorization` header).
+        let builder = || {
+            reqwest::Client::builder()
+                .user_agent(concat!("tikv-lens/", env!("CARGO_PKG_VERSION")))
+                .connect_timeout(limits.pd_attempt_timeout)
+                .pool_idle_timeout(std::time::Duration::from_secs(60))
+        };
+        let http = builder().build()?;
         let clusters = clusters
             .iter()
             .map(|c| {
-                Arc::new(Cluster {
+                let pd_http = c
+                    .security
+                    .pd_client(builder)?
+                    .unwrap_or_else(|| http.clone());
+                let prometheus_http = match &c.prometheus {
+                    Some(_) => c.security.prometheus_client(builder)?,
+                    None => None,
+                }
+                .unwrap_or_else(|| http.clone());
+                Ok(Arc::new(Cluster {
                     name: c.name.clone(),
-                    pd: PdClient::new(http.clone(), c.pd_endpoints.clone(), limits, c.cache),
+                    pd: PdClient::new(pd_http, c.pd_endpoints.clone(), limits, c.cache),
                     prometheus: c
                         .prometheus
                         .clone()
-                        .map(|url| PrometheusClient::new(http.clone(), url, limits, c.cache)),
+                        .map(|url| PrometheusClient::new(prometheus_http, url, limits, c.cache)),
                     ready: AtomicBool::new(false),
                     cache_ttls: c.cache,
                     region_health: moka::future::Cache::builder()
                         .max_capacity(1)
                         .time_to_live(c.cache.region_health)
                         .build(),
-                })
+                }))
             })
-            .collect();
+            .collect::<Result<_, reqwest::Error>>()?;
         Ok(Self {
             clusters,
             guard: crate::guard::Guard::new(

@@ -269,6 +269,8 @@ struct Heavy {
 pub(crate) struct Cx {
     targets: HashMap<i64, TargetsAt>,
     load: HashMap<i64, (f64, f64)>,
+    /// `(store, gRPC type, ts)` → observations, shared by the 23 bucket series, sum and count.
+    observations: HashMap<(usize, usize, i64), (f64, f64)>,
     heavy: HashMap<i64, Rc<Heavy>>,
 }
 
@@ -639,6 +641,22 @@ impl MetricsModel {
 
     /// Requests of one type since the process start: `(fast, slow)` observations (not floored).
     fn grpc_observations(
+        &self,
+        store: usize,
+        kind: usize,
+        start_ms: i64,
+        ts_ms: i64,
+        cx: &mut Cx,
+    ) -> (f64, f64) {
+        if let Some(&v) = cx.observations.get(&(store, kind, ts_ms)) {
+            return v;
+        }
+        let v = self.count_observations(store, kind, start_ms, ts_ms, cx);
+        cx.observations.insert((store, kind, ts_ms), v);
+        v
+    }
+
+    fn count_observations(
         &self,
         store: usize,
         kind: usize,

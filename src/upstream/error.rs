@@ -70,6 +70,13 @@ pub enum UpstreamError {
         error_type: String,
         message: String,
     },
+    /// Too many requests to this upstream were in flight for the whole deadline.
+    #[error("{upstream}: {limit} requests already in flight ({path}); try again shortly")]
+    Saturated {
+        upstream: Upstream,
+        path: String,
+        limit: usize,
+    },
     /// The body exceeded the configured cap; reading stopped there.
     #[error("{upstream} answered {path} with a body larger than the {limit}-byte cap")]
     TooLarge {
@@ -95,6 +102,7 @@ impl UpstreamError {
             | UpstreamError::Timeout { upstream, .. }
             | UpstreamError::Status { upstream, .. }
             | UpstreamError::Rejected { upstream, .. }
+            | UpstreamError::Saturated { upstream, .. }
             | UpstreamError::TooLarge { upstream, .. }
             | UpstreamError::Decode { upstream, .. } => *upstream,
         }

@@ -38,7 +38,14 @@ async fn simulated_pd(regions: u64) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn walking_every_page_visits_every_region_once_in_key_order() {
     let pd = simulated_pd(REGIONS).await;
-    let lens = Lens::start(vec![cluster("sim", &[pd])], test_limits()).await;
+    // A debug build renders 10,000-region pages slowly when the other tests load the machine:
+    // give PD time (this test is about the walk, not the deadlines).
+    let limits = tikv_lens::config::UpstreamLimits {
+        pd_timeout: std::time::Duration::from_secs(60),
+        pd_attempt_timeout: std::time::Duration::from_secs(30),
+        ..test_limits()
+    };
+    let lens = Lens::start(vec![cluster("sim", &[pd])], limits).await;
     let expected = lens.get("/api/v1/clusters/sim").await.ok()["region_count"]
         .as_u64()
         .unwrap();

@@ -29,6 +29,10 @@ pub struct PdClient {
     /// Answers by path; concurrent identical reads share one request.
     cache: ResponseCache,
     ttls: CacheTtls,
+    /// Upstream requests in flight at most; beyond, reads wait (up to the PD deadline).
+    permits: tokio::sync::Semaphore,
+    /// Set when a read had to fail over: the leader may have moved, learn it again.
+    failed_over: std::sync::atomic::AtomicBool,
     /// After a round in which every endpoint failed: when to try again, and the current delay.
     /// Until then reads fail at once (503, or a stale answer) instead of piling up on a dead PD.
     backoff: std::sync::Mutex<Backoff>,
@@ -38,6 +42,18 @@ pub struct PdClient {
 struct Backoff {
     retry_at: Option<Instant>,
     delay: Duration,
+}
+
+const MEMBERS_PATH: &str = "/pd/api/v1/members";
+
+/// `host:port` of a URL, lowercased, with the scheme's default port when none is given.
+fn host_port(url: &str) -> Option<String> {
+    let url = Url::parse(url).ok()?;
+    Some(format!(
+        "{}:{}",
+        url.host_str()?.to_ascii_lowercase(),
+        url.port_or_known_default()?
+    ))
 }
 
 /// The first and the longest pause after every endpoint failed.
@@ -74,6 +90,8 @@ impl PdClient {
             cache: ResponseCache::new(Upstream::Pd, limits.cache_max_bytes, limits.stale_window),
             ttls,
             backoff: std::sync::Mutex::new(Backoff::default()),
+            permits: tokio::sync::Semaphore::new(limits.pd_max_concurrency),
+            failed_over: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -143,7 +161,42 @@ impl PdClient {
     }
 
     pub(crate) async fn members(&self) -> Result<wire::MembersResponse, UpstreamError> {
-        self.get_json("/pd/api/v1/members").await
+        let members: wire::MembersResponse = self.get_json(MEMBERS_PATH).await?;
+        self.prefer_leader(&members);
+        Ok(members)
+    }
+
+    /// Reads go to the PD leader first when it is one of the configured endpoints: a follower
+    /// would only proxy them to the leader (one more hop, and load on two members).
+    fn prefer_leader(&self, members: &wire::MembersResponse) {
+        let Some(leader) = &members.leader else {
+            return;
+        };
+        let leader_addresses: Vec<String> = leader
+            .client_urls
+            .iter()
+            .filter_map(|u| host_port(u))
+            .collect();
+        if let Some(index) = self
+            .endpoints
+            .iter()
+            .position(|e| host_port(e.as_str()).is_some_and(|hp| leader_addresses.contains(&hp)))
+        {
+            if self.preferred.swap(index, Ordering::Relaxed) != index {
+                tracing::info!(leader = %leader.name, endpoint = %display_url(&self.endpoints[index]), "reading from the PD leader");
+            }
+        }
+    }
+
+    /// After a failover the leader may have changed: learn it again (bypassing the cache).
+    async fn relearn_leader(&self) {
+        if let Ok(body) = self.fetch(MEMBERS_PATH).await {
+            if let Ok(members) =
+                decode_json::<wire::MembersResponse>(Upstream::Pd, MEMBERS_PATH, &body)
+            {
+                self.prefer_leader(&members);
+            }
+        }
     }
 
     pub(crate) async fn health(&self) -> Result<Vec<wire::MemberHealth>, UpstreamError> {
@@ -212,6 +265,9 @@ impl PdClient {
 
     /// The body of `path`, from the cache or from PD (one request for concurrent callers).
     async fn get(&self, path: &str) -> Result<bytes::Bytes, UpstreamError> {
+        if self.failed_over.swap(false, Ordering::Relaxed) {
+            self.relearn_leader().await;
+        }
         let cached = self
             .cache
             .get_or_fetch(path.to_owned(), self.ttl(path), self.fetch(path))
@@ -233,6 +289,14 @@ impl PdClient {
                 ),
             });
         }
+        let permit = tokio::time::timeout(self.limits.pd_timeout, self.permits.acquire()).await;
+        let Ok(Ok(_permit)) = permit else {
+            return Err(UpstreamError::Saturated {
+                upstream: Upstream::Pd,
+                path: path.to_owned(),
+                limit: self.limits.pd_max_concurrency,
+            });
+        };
         let result = self.fetch_round(path).await;
         if let Ok(mut b) = self.backoff.lock() {
             match &result {
@@ -268,6 +332,9 @@ impl PdClient {
             {
                 Ok(body) => {
                     self.preferred.store(index, Ordering::Relaxed);
+                    if offset > 0 {
+                        self.failed_over.store(true, Ordering::Relaxed);
+                    }
                     return Ok(body);
                 }
                 Err(AttemptFailure::Final(e)) => {

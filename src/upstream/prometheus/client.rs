@@ -30,6 +30,9 @@ pub struct PrometheusClient {
     /// Answers by request; concurrent identical queries share one request.
     cache: ResponseCache,
     ttls: CacheTtls,
+    /// Queries in flight at most; more wait, up to the deadline.
+    permits: tokio::sync::Semaphore,
+    max_concurrency: usize,
 }
 
 /// When an instant query is evaluated: Prometheus' "now", or a Unix time in milliseconds.
@@ -60,6 +63,8 @@ impl PrometheusClient {
                 limits.stale_window,
             ),
             ttls,
+            permits: tokio::sync::Semaphore::new(limits.prometheus_max_concurrency),
+            max_concurrency: limits.prometheus_max_concurrency,
         }
     }
 
@@ -148,6 +153,14 @@ impl PrometheusClient {
             "timeout",
             seconds(i64::try_from(self.timeout.as_millis()).unwrap_or(i64::MAX)),
         ));
+        let permit = tokio::time::timeout(self.timeout, self.permits.acquire()).await;
+        let Ok(Ok(_permit)) = permit else {
+            return Err(UpstreamError::Saturated {
+                upstream: Upstream::Prometheus,
+                path: path.to_owned(),
+                limit: self.max_concurrency,
+            });
+        };
         let url = format!("{}{}", self.base.as_str().trim_end_matches('/'), path);
         let encoded_len: usize = form.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
         let request = if encoded_len > MAX_GET_QUERY_BYTES {

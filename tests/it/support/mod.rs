@@ -393,6 +393,8 @@ pub fn test_limits() -> UpstreamLimits {
         max_body_bytes: 8 * 1024 * 1024,
         cache_max_bytes: 64 * 1024 * 1024,
         stale_window: Duration::from_secs(600),
+        pd_max_concurrency: 16,
+        prometheus_max_concurrency: 16,
     }
 }
 
