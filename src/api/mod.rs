@@ -88,6 +88,13 @@ pub(crate) struct ApiQuery<T>(pub T);
 #[from_request(via(Path), rejection(ApiError))]
 pub(crate) struct ApiPath<T>(pub T);
 
+/// Path parameters of the routes about one store.
+#[derive(Debug, serde::Deserialize)]
+pub(crate) struct StorePath {
+    pub cluster: String,
+    pub store_id: String,
+}
+
 /// Parses a PD id from a path or query parameter: decimal digits only, within u64.
 pub(crate) fn parse_id(parameter: &'static str, raw: &str) -> Result<u64, ApiError> {
     let bad = || ApiError::BadParameter {

@@ -11,7 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::params::parse_range;
-use super::{ApiPath, ApiQuery, parse_id, respond};
+use super::{ApiPath, ApiQuery, StorePath, parse_id, respond};
 use crate::error::ApiError;
 use crate::model::{PdId, Store, StoreMetricsSeries, Warning, WarningSource};
 use crate::normalize::{self, InstantIndex};
@@ -100,13 +100,6 @@ pub(super) async fn join_store_metrics(
         store.metrics = Some(metrics);
     }
     warnings
-}
-
-/// Path parameters of one store.
-#[derive(Debug, Deserialize)]
-struct StorePath {
-    cluster: String,
-    store_id: String,
 }
 
 /// Query parameters of a store's series.

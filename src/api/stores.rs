@@ -11,7 +11,7 @@ use utoipa_axum::routes;
 
 use super::params::parse_time;
 use super::store_metrics::join_store_metrics;
-use super::{ApiPath, ApiQuery, parse_id, respond, truncate};
+use super::{ApiPath, ApiQuery, StorePath, parse_id, respond, truncate};
 use crate::error::ApiError;
 use crate::model::{StoreDetail, StoreList, StoreState};
 use crate::normalize;
@@ -144,12 +144,7 @@ async fn list_stores(
     }))
 }
 
-/// Path parameters of one store.
-#[derive(Debug, Deserialize)]
-struct StorePath {
-    cluster: String,
-    store_id: String,
-}
+
 
 /// One store, tombstones included.
 #[utoipa::path(
