@@ -2,7 +2,8 @@
 //!
 //! Raw input (flags, environment, TOML) and validated configuration are different types: once a
 //! [`ServeConfig`] exists, every cluster has a unique name and at least one parseable PD URL, so
-//! nothing downstream checks them again. This module does no I/O beyond reading the config file.
+//! nothing downstream checks them again. This module does no I/O beyond reading the config file
+//! and the certificate, key and secret files named (checked once, here: see [`crate::security`]).
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
@@ -30,6 +31,10 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "parsed once at startup; `serve` simply has many flags"
+)]
 pub enum Command {
     /// Serve the API in front of one cluster (--pd) or several (--config).
     Serve(ServeArgs),

@@ -527,14 +527,10 @@ mod tests {
     }
 
     #[test]
-    fn tls_files_for_http_upstreams_are_refused() {
+    fn prometheus_settings_need_a_prometheus() {
         let security = ClusterSecurity {
-            pd: UpstreamTls {
-                ca: None,
-                identity: None,
-            },
-            prometheus: UpstreamTls::default(),
             prometheus_auth: HttpAuth::bearer(&Secret::new("t")),
+            ..Default::default()
         };
         let err = security
             .check_urls(&Naming::Flags, &["http://pd:2379".parse().unwrap()], None)

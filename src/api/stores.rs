@@ -144,8 +144,6 @@ async fn list_stores(
     }))
 }
 
-
-
 /// One store, tombstones included.
 #[utoipa::path(
     get,

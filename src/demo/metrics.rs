@@ -10,11 +10,14 @@
 //!
 //! # Scrapes
 //!
-//! Every target is scraped at each multiple of 15 s (Unix time, no jitter). A TiKV target answers
-//! while PD sees its store `Up` and the process runs; otherwise the scrape fails: `up` is 0 and its
-//! other series end with a stale marker, so an instant selector finds nothing for them (as
-//! Prometheus does with live scrapes; the 5-minute lookback only bridges missing scrapes, and
-//! there are none here). The tombstone store is not a target. PD (`pd-0:2379`) always answers.
+//! Every target is scraped at each multiple of 15 s (Unix time, no jitter), so an instant query
+//! reads the last scrape: equal to PD's view at scrape instants, up to 15 s older in between. A
+//! TiKV target answers while PD sees its store `Up` and the process runs; otherwise the scrape
+//! fails: `up` is 0 and its other series end with a stale marker, so an instant selector finds
+//! nothing for them at once (as Prometheus does with live scrapes; the 5-minute lookback only
+//! bridges missing scrapes, and there are none here), while a `[1m]` range still holds the samples
+//! before the failure for a minute. The tombstone store is not a target. PD (`pd-0:2379`) always
+//! answers.
 //!
 //! # Series
 //!

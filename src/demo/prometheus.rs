@@ -16,8 +16,9 @@
 //! What the series are and how their values come about: `demo::metrics`. Which PromQL works:
 //! `demo::promql_eval`. Differences from a real Prometheus: parse errors carry no `line:column`
 //! position (the parser does not report one), `timeout` is accepted but never fires (queries are
-//! computed, not read), and the series, label names and values are only those the simulation
-//! exports (no `/api/v1/series`, labels or metadata endpoints).
+//! computed, not read; instead one request may compute at most 50 million samples, Prometheus'
+//! default `--query.max-samples`, else 422), and the series, label names and values are only those
+//! the simulation exports (no `/api/v1/series`, labels, metadata or targets endpoints).
 
 use std::future::Future;
 use std::sync::Arc;
@@ -367,7 +368,7 @@ fn write_timestamp(out: &mut String, t_ms: i64) {
     let mut fraction = abs % 1000;
     if fraction != 0 {
         let mut digits = 3;
-        while fraction % 10 == 0 {
+        while fraction.is_multiple_of(10) {
             fraction /= 10;
             digits -= 1;
         }
@@ -491,7 +492,7 @@ fn parse_rfc3339(raw: &str) -> Option<i64> {
 fn parse_duration(raw: &str) -> Result<i64, String> {
     if let Some(seconds) = parse_go_float(raw) {
         let ns = seconds * 1e9;
-        if !ns.is_finite() || ns >= 9.223_372_036_854_776e18 || ns < -9.223_372_036_854_776e18 {
+        if !(-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&ns) {
             return Err(format!(
                 "cannot parse {} to a valid duration. It overflows int64",
                 go_quote(raw.as_bytes())

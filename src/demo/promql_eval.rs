@@ -32,6 +32,9 @@ use super::metrics::{Cx, Labels, MetricsModel, SCRAPE_MS, SeriesKey};
 
 /// Prometheus' default lookback for instant selectors.
 const LOOKBACK_MS: i64 = 300_000;
+/// Prometheus' default `--query.max-samples`; here a budget for all the samples one request
+/// computes, so that `rate(x[1y])` over a long range cannot keep a core busy for minutes.
+const MAX_SAMPLES: u64 = 50_000_000;
 const NAME: &str = "__name__";
 
 /// Why a query cannot be answered.
@@ -439,6 +442,7 @@ pub(crate) struct Evaluator<'a> {
     model: &'a MetricsModel,
     cx: Cx,
     window: Vec<(i64, f64)>,
+    samples: u64,
 }
 
 impl<'a> Evaluator<'a> {
@@ -447,6 +451,7 @@ impl<'a> Evaluator<'a> {
             model,
             cx: Cx::default(),
             window: Vec::new(),
+            samples: 0,
         }
     }
 
@@ -465,6 +470,7 @@ impl<'a> Evaluator<'a> {
         step_ms: i64,
     ) -> Result<Vec<Series>, EvalError> {
         let mut index: HashMap<Rc<Labels>, usize> = HashMap::new();
+        let mut by_address: HashMap<usize, (Rc<Labels>, usize)> = HashMap::new();
         let mut out: Vec<Series> = Vec::new();
         let step = step_ms.max(1);
         let mut t = start_ms;
@@ -481,15 +487,25 @@ impl<'a> Evaluator<'a> {
                 }
                 Value::Vector(samples) => {
                     for s in samples {
-                        let at = match index.get(&s.labels) {
-                            Some(&at) => at,
+                        // Selectors hand out the same `Rc` at every step: look it up by address
+                        // first (the map keeps the `Rc`, so the address cannot be reused).
+                        let address = Rc::as_ptr(&s.labels) as usize;
+                        let at = match by_address.get(&address) {
+                            Some(&(_, at)) => at,
                             None => {
-                                index.insert(s.labels.clone(), out.len());
-                                out.push(Series {
-                                    labels: s.labels,
-                                    points: Vec::new(),
-                                });
-                                out.len() - 1
+                                let at = match index.get(&s.labels) {
+                                    Some(&at) => at,
+                                    None => {
+                                        index.insert(s.labels.clone(), out.len());
+                                        out.push(Series {
+                                            labels: s.labels.clone(),
+                                            points: Vec::new(),
+                                        });
+                                        out.len() - 1
+                                    }
+                                };
+                                by_address.insert(address, (s.labels, at));
+                                at
                             }
                         };
                         out[at].points.push((t, s.value));
@@ -512,8 +528,8 @@ impl<'a> Evaluator<'a> {
             Node::Number(v) => Value::Scalar(*v),
             Node::Str(s) => Value::String(s.clone()),
             Node::Time => Value::Scalar(t as f64 / 1000.0),
-            Node::Instant(sel) => Value::Vector(self.instant_selector(sel, t)),
-            Node::Matrix(sel, range) => Value::Matrix(self.matrix_selector(sel, *range, t)),
+            Node::Instant(sel) => Value::Vector(self.instant_selector(sel, t)?),
+            Node::Matrix(sel, range) => Value::Matrix(self.matrix_selector(sel, *range, t)?),
             Node::Range(f, sel, range) => Value::Vector(self.range_function(*f, sel, *range, t)?),
             Node::Aggregate(op, grouping, inner) => {
                 let input = self.vector(inner, t)?;
@@ -575,12 +591,13 @@ impl<'a> Evaluator<'a> {
 
     /// The newest sample at or before `t − offset` within the lookback: the scrape at the grid
     /// point at or before it, unless that scrape failed (a stale marker) or never happened.
-    fn instant_selector(&mut self, sel: &Selection, t: i64) -> Vec<Sample> {
+    fn instant_selector(&mut self, sel: &Selection, t: i64) -> Result<Vec<Sample>, EvalError> {
         let at = t - sel.offset_ms;
         let grid = at.div_euclid(SCRAPE_MS) * SCRAPE_MS;
         if grid < at - LOOKBACK_MS {
-            return Vec::new();
+            return Ok(Vec::new());
         }
+        self.charge(sel.series.len() as u64)?;
         let mut out = Vec::with_capacity(sel.series.len());
         for s in &sel.series {
             if let Some(value) = self.model.sample(s.key, grid, &mut self.cx) {
@@ -590,7 +607,7 @@ impl<'a> Evaluator<'a> {
                 });
             }
         }
-        out
+        Ok(out)
     }
 
     /// Samples of one series with timestamps in `[from, to]` (both ends included, as in 2.42).
@@ -610,7 +627,31 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    fn matrix_selector(&mut self, sel: &Selection, range: i64, t: i64) -> Vec<Series> {
+    /// Charges the scrapes of a `range`-wide window over every series of a selection.
+    fn charge_windows(&mut self, sel: &Selection, range: i64) -> Result<(), EvalError> {
+        let per_series = (range.max(0) / SCRAPE_MS + 1) as u64;
+        self.charge(per_series.saturating_mul(sel.series.len() as u64))
+    }
+
+    /// Counts samples computed for this request, and stops a query that needs too many.
+    fn charge(&mut self, samples: u64) -> Result<(), EvalError> {
+        self.samples = self.samples.saturating_add(samples);
+        if self.samples > MAX_SAMPLES {
+            return Err(EvalError::Execution(
+                "query processing would load too many samples into memory in query execution"
+                    .to_owned(),
+            ));
+        }
+        Ok(())
+    }
+
+    fn matrix_selector(
+        &mut self,
+        sel: &Selection,
+        range: i64,
+        t: i64,
+    ) -> Result<Vec<Series>, EvalError> {
+        self.charge_windows(sel, range)?;
         let end = t - sel.offset_ms;
         let mut out = Vec::new();
         for s in &sel.series {
@@ -622,7 +663,7 @@ impl<'a> Evaluator<'a> {
                 });
             }
         }
-        out
+        Ok(out)
     }
 
     fn range_function(
@@ -632,6 +673,7 @@ impl<'a> Evaluator<'a> {
         range: i64,
         t: i64,
     ) -> Result<Vec<Sample>, EvalError> {
+        self.charge_windows(sel, range)?;
         let end = t - sel.offset_ms;
         let start = end - range;
         let mut out = Vec::with_capacity(sel.series.len());
@@ -857,7 +899,8 @@ fn aggregate(op: AggOp, grouping: &Grouping, input: Vec<Sample>) -> Vec<Sample> 
 /// `bucketQuantile`.
 fn histogram_quantile(phi: f64, input: Vec<Sample>) -> Vec<Sample> {
     let mut index: HashMap<Labels, usize> = HashMap::new();
-    let mut groups: Vec<(Rc<Labels>, Vec<(f64, f64)>)> = Vec::new();
+    type Buckets = Vec<(f64, f64)>;
+    let mut groups: Vec<(Rc<Labels>, Buckets)> = Vec::new();
     for s in input {
         let le = label_value(&s.labels, "le");
         let Some(bound) = parse_bound(le) else {
@@ -899,7 +942,7 @@ fn parse_bound(text: &str) -> Option<f64> {
 
 /// Prometheus' `bucketQuantile`: sorted, coalesced, made monotonic, then linear interpolation
 /// inside the bucket holding rank φ·count.
-fn bucket_quantile(q: f64, buckets: &mut Vec<(f64, f64)>) -> f64 {
+fn bucket_quantile(q: f64, buckets: &mut [(f64, f64)]) -> f64 {
     if q.is_nan() {
         return f64::NAN;
     }

@@ -16,4 +16,5 @@ mod regions;
 mod smoke;
 mod store_metrics_fake;
 mod stores;
+mod tls;
 mod upstream_errors;

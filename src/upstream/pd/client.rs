@@ -177,25 +177,24 @@ impl PdClient {
             .iter()
             .filter_map(|u| host_port(u))
             .collect();
-        if let Some(index) = self
+        let leader_endpoint = self
             .endpoints
             .iter()
-            .position(|e| host_port(e.as_str()).is_some_and(|hp| leader_addresses.contains(&hp)))
+            .position(|e| host_port(e.as_str()).is_some_and(|hp| leader_addresses.contains(&hp)));
+        if let Some(index) = leader_endpoint
+            && self.preferred.swap(index, Ordering::Relaxed) != index
         {
-            if self.preferred.swap(index, Ordering::Relaxed) != index {
-                tracing::info!(leader = %leader.name, endpoint = %display_url(&self.endpoints[index]), "reading from the PD leader");
-            }
+            tracing::info!(leader = %leader.name, endpoint = %display_url(&self.endpoints[index]), "reading from the PD leader");
         }
     }
 
     /// After a failover the leader may have changed: learn it again (bypassing the cache).
     async fn relearn_leader(&self) {
-        if let Ok(body) = self.fetch(MEMBERS_PATH).await {
-            if let Ok(members) =
+        if let Ok(body) = self.fetch(MEMBERS_PATH).await
+            && let Ok(members) =
                 decode_json::<wire::MembersResponse>(Upstream::Pd, MEMBERS_PATH, &body)
-            {
-                self.prefer_leader(&members);
-            }
+        {
+            self.prefer_leader(&members);
         }
     }
 

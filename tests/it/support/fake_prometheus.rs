@@ -321,6 +321,7 @@ pub fn cluster_with_prometheus(
         pd_endpoints: pd_urls.iter().map(|u| u.parse().unwrap()).collect(),
         prometheus: Some(prometheus_url.parse().unwrap()),
         cache: tikv_lens::config::CacheTtls::uncached(),
+        security: Default::default(),
     }
 }
 

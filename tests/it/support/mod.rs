@@ -381,6 +381,7 @@ pub fn cluster(name: &str, pd_urls: &[String]) -> ClusterConfig {
         pd_endpoints: pd_urls.iter().map(|u| u.parse().unwrap()).collect(),
         prometheus: None,
         cache: tikv_lens::config::CacheTtls::uncached(),
+        security: Default::default(),
     }
 }
 
@@ -460,3 +461,51 @@ pub mod real_prometheus;
 pub mod tikv_history;
 
 pub mod fake_prometheus;
+
+impl Lens {
+    /// Like [`Lens::start`], with the state built the way `tikv-lens serve` builds it
+    /// (`AppState::new`), so that `access` (tokens, CORS origins, rate limit, request deadline)
+    /// applies.
+    pub async fn start_with_access(
+        clusters: Vec<ClusterConfig>,
+        limits: UpstreamLimits,
+        access: tikv_lens::config::AccessConfig,
+    ) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let config = tikv_lens::config::ServeConfig {
+            listen: addr,
+            tls: None,
+            clusters,
+            upstream: limits,
+            access,
+            log_format: tikv_lens::config::LogFormat::Text,
+        };
+        let state = AppState::new(&config).unwrap();
+        let (tx, rx) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            tikv_lens::server::run(listener, state, async {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+        });
+        Self {
+            base: format!("http://{addr}"),
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .unwrap(),
+            _shutdown: tx,
+        }
+    }
+}
+
+impl FakePd {
+    /// Every path and query received, sorted, each once.
+    pub fn paths(&self) -> Vec<String> {
+        let mut paths: Vec<String> = self.routes.lock().unwrap().hits.keys().cloned().collect();
+        paths.sort_unstable();
+        paths
+    }
+}
