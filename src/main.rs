@@ -99,6 +99,18 @@ async fn demo(args: DemoArgs, tls: Option<Arc<CertKey>>) -> anyhow::Result<()> {
     let pd_addr = pd_listener.local_addr()?;
     tokio::spawn(tikv_lens::demo::serve_pd(
         pd_listener,
+        Arc::clone(&sim),
+        Clock::System,
+        std::future::pending(),
+    ));
+    // The simulated Prometheus scrapes the same simulated stores (a store's status address is
+    // its `instance`), so the joins and charts of the API have data.
+    let prometheus_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .context("cannot open a port for the simulated Prometheus")?;
+    let prometheus_addr = prometheus_listener.local_addr()?;
+    tokio::spawn(tikv_lens::demo::serve_prometheus(
+        prometheus_listener,
         sim,
         Clock::System,
         std::future::pending(),
@@ -110,7 +122,7 @@ async fn demo(args: DemoArgs, tls: Option<Arc<CertKey>>) -> anyhow::Result<()> {
         clusters: vec![ClusterConfig {
             name: "default".to_owned(),
             pd_endpoints: vec![format!("http://{pd_addr}").parse()?],
-            prometheus: None,
+            prometheus: Some(format!("http://{prometheus_addr}").parse()?),
             cache: Default::default(),
             security: Default::default(),
         }],
@@ -138,7 +150,8 @@ async fn demo(args: DemoArgs, tls: Option<Arc<CertKey>>) -> anyhow::Result<()> {
          \n  API       {base}/api/v1/clusters/default\
          \n  Docs      {base}/docs\
          \n  Try       curl -s {base}/api/v1/clusters/default/stores | jq .\
-         \n  PD (sim)  http://{pd_addr}\n\
+         \n  PD (sim)  http://{pd_addr}\
+         \n  Prometheus (sim)  http://{prometheus_addr}\n\
          \nThe cluster lives: load follows the day, regions split, leaders move, and every 10 minutes\n\
          the last store goes disconnected (2:00), then down, and comes back (8:00). Ctrl-C stops.",
         args.sim.stores, args.sim.regions, args.sim.seed
