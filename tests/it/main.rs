@@ -6,6 +6,7 @@ mod caching;
 mod cli;
 mod clusters;
 mod demo_pd;
+mod demo_prometheus;
 mod members;
 mod openapi;
 mod operations;

@@ -1,0 +1,1064 @@
+//! The simulated Prometheus (`tikv_lens::demo::prometheus_router`): tikv-lens in front of the
+//! simulated PD and Prometheus over one simulated cluster (metrics consistent with PD, the outage
+//! cycle, normalized results and errors), format conformance with the Prometheus 2.42 fixtures
+//! (bytes where the answer does not depend on the data, envelope and value kinds where it does),
+//! PromQL semantics, determinism, and the cost of a large range query.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use jiff::Timestamp;
+use serde_json::Value;
+use tikv_lens::demo::{
+    Clock, SimCluster, SimConfig, SimStoreState, prometheus_router, serve_pd, serve_prometheus,
+};
+use tokio::sync::oneshot;
+use tower::ServiceExt;
+
+use crate::support::{Lens, cluster, test_limits};
+
+const JSON: &str = "application/json";
+const TEXT: &str = "text/plain; charset=utf-8";
+
+/// The scenario's t = 0 (a multiple of the 15 s scrape interval).
+fn epoch() -> Timestamp {
+    "2025-03-10T08:00:00Z".parse().unwrap()
+}
+
+fn at(seconds_after_epoch: i64) -> Timestamp {
+    epoch() + jiff::SignedDuration::from_secs(seconds_after_epoch)
+}
+
+fn unix(seconds_after_epoch: i64) -> i64 {
+    at(seconds_after_epoch).as_second()
+}
+
+/// Times in the first outage cycle of the last store: all up; PD says Disconnected; Down; back.
+const UP: i64 = 60;
+const DISCONNECTED: i64 = 195;
+const DOWN: i64 = 255;
+const BACK: i64 = 540;
+
+fn config(stores: usize, regions: u64) -> SimConfig {
+    SimConfig {
+        stores,
+        regions,
+        seed: 42,
+        epoch: epoch(),
+        ..SimConfig::default()
+    }
+}
+
+fn sim(stores: usize, regions: u64) -> Arc<SimCluster> {
+    Arc::new(SimCluster::new(config(stores, regions)))
+}
+
+fn urlencode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+// ---- the simulated PD and Prometheus behind tikv-lens ---------------------------------------
+
+/// The simulated PD and Prometheus on loopback ports over the same cluster and clock, and
+/// tikv-lens in front of them as cluster `x`.
+struct Stack {
+    lens: Lens,
+    sim: Arc<SimCluster>,
+    now: Timestamp,
+    _stop: Vec<oneshot::Sender<()>>,
+}
+
+impl Stack {
+    async fn start(sim: Arc<SimCluster>, seconds_after_epoch: i64) -> Self {
+        let now = at(seconds_after_epoch);
+        let clock = Clock::Fixed(now);
+        let (pd_stop, pd_rx) = oneshot::channel::<()>();
+        let pd_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let pd_url = format!("http://{}", pd_listener.local_addr().unwrap());
+        tokio::spawn(serve_pd(pd_listener, sim.clone(), clock, async {
+            let _ = pd_rx.await;
+        }));
+        let (prom_stop, prom_rx) = oneshot::channel::<()>();
+        let prom_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let prom_url = format!("http://{}", prom_listener.local_addr().unwrap());
+        tokio::spawn(serve_prometheus(prom_listener, sim.clone(), clock, async {
+            let _ = prom_rx.await;
+        }));
+        let mut config = cluster("x", &[pd_url]);
+        config.prometheus = Some(prom_url.parse().unwrap());
+        let lens = Lens::start(vec![config], test_limits()).await;
+        Self {
+            lens,
+            sim,
+            now,
+            _stop: vec![pd_stop, prom_stop],
+        }
+    }
+
+    async fn instant(&self, promql: &str) -> Value {
+        let path = format!(
+            "/api/v1/clusters/x/metrics/query?query={}",
+            urlencode(promql)
+        );
+        self.lens.get(&path).await.ok().clone()
+    }
+}
+
+fn metrics_of<'a>(body: &'a Value, id: &str) -> &'a Value {
+    let store = body["stores"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == id)
+        .unwrap_or_else(|| panic!("no store {id}: {body}"));
+    &store["metrics"]
+}
+
+#[tokio::test]
+async fn store_metrics_match_the_simulated_pd() {
+    let stack = Stack::start(sim(4, 2_000), UP).await;
+    let body = stack
+        .lens
+        .get("/api/v1/clusters/x/stores?include=metrics")
+        .await
+        .ok()
+        .clone();
+    let truth = stack.sim.stores_at(stack.now);
+    let mut checked = 0;
+    for store in body["stores"].as_array().unwrap() {
+        if store["state"] != "up" {
+            continue;
+        }
+        let id = store["id"].as_str().unwrap();
+        let sim_store = truth.iter().find(|s| s.id.to_string() == id).unwrap();
+        let m = &store["metrics"];
+        assert_eq!(m["region_count"], store["region_count"], "{id}: {m}");
+        assert_eq!(m["leader_count"], store["leader_count"], "{id}: {m}");
+        assert_eq!(m["region_count"], sim_store.region_count, "{id}");
+        assert_eq!(m["leader_count"], sim_store.leader_count, "{id}");
+        assert_eq!(m["capacity_bytes"], sim_store.capacity_bytes, "{id}");
+        assert_eq!(m["available_bytes"], sim_store.available_bytes, "{id}");
+        assert_eq!(m["used_bytes"], sim_store.used_bytes, "{id}");
+        // PD prints sizes with four significant digits; the exact metric agrees within 0.05%.
+        let exact = m["used_bytes"].as_f64().unwrap();
+        let rounded = store["used_bytes"].as_f64().unwrap();
+        assert!(
+            (exact - rounded).abs() / exact < 0.0005,
+            "{id}: {exact} vs {rounded}"
+        );
+        let cpu = m["cpu_cores"].as_f64().unwrap();
+        assert!((0.3..10.0).contains(&cpu), "{id}: {cpu}");
+        let qps = m["grpc_requests_per_second"].as_f64().unwrap();
+        assert!((100.0..100_000.0).contains(&qps), "{id}: {qps}");
+        let p99 = m["grpc_p99_latency_seconds"].as_f64().unwrap();
+        assert!((0.001..1.0).contains(&p99), "{id}: {p99}");
+        let memory = m["memory_resident_bytes"].as_u64().unwrap();
+        assert!(memory > 1 << 30, "{id}: {memory}");
+        checked += 1;
+    }
+    assert_eq!(checked, 4, "{body}");
+    assert_eq!(body["warnings"], serde_json::json!([]), "{body}");
+}
+
+#[tokio::test]
+async fn a_down_store_has_null_metrics_and_a_warning() {
+    for (when, state) in [(DISCONNECTED, "disconnected"), (DOWN, "down")] {
+        let sim = sim(4, 2_000);
+        let flapping = sim.stores_at(at(when))[3].clone();
+        let want = match state {
+            "down" => SimStoreState::Down,
+            _ => SimStoreState::Disconnected,
+        };
+        assert_eq!(flapping.state, want);
+        let stack = Stack::start(sim, when).await;
+        let body = stack
+            .lens
+            .get("/api/v1/clusters/x/stores?include=metrics")
+            .await
+            .ok()
+            .clone();
+        let id = flapping.id.to_string();
+        let m = metrics_of(&body, &id);
+        for (field, value) in m.as_object().unwrap() {
+            assert_eq!(value, &Value::Null, "{state}: {field} in {m}");
+        }
+        let warnings = body["warnings"].to_string();
+        assert!(
+            warnings.contains(&format!("store {id} (tikv-3:20180, {state})")),
+            "{warnings}"
+        );
+        // The other stores keep their numbers.
+        assert!(metrics_of(&body, "1")["cpu_cores"].is_number(), "{body}");
+
+        let up = stack.instant(r#"up{job="tikv"}"#).await;
+        let values: BTreeMap<String, f64> = up["samples"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    s["labels"]["instance"].as_str().unwrap().to_owned(),
+                    s["value"].as_f64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(values["tikv-3:20180"], 0.0);
+        assert_eq!(values["tikv-0:20180"], 1.0);
+        let gone = stack
+            .instant(r#"process_cpu_seconds_total{instance="tikv-3:20180"}"#)
+            .await;
+        assert_eq!(gone["samples"], serde_json::json!([]));
+    }
+}
+
+/// As with live scrapes: the first failed scrape ends every series of the target at once for
+/// instant selectors, while a `[1m]` rate still sees the samples before it for a minute.
+#[tokio::test]
+async fn a_stopped_store_loses_its_gauges_at_once_and_its_rates_a_window_later() {
+    let sim = sim(4, 2_000);
+    assert_eq!(sim.stores_at(at(150))[3].state, SimStoreState::Disconnected);
+    let stack = Stack::start(sim, 150).await;
+    let body = stack
+        .lens
+        .get("/api/v1/clusters/x/stores?include=metrics")
+        .await
+        .ok()
+        .clone();
+    let m = metrics_of(&body, "6");
+    assert_eq!(m["region_count"], Value::Null, "{m}");
+    assert_eq!(m["memory_resident_bytes"], Value::Null, "{m}");
+    assert!(m["cpu_cores"].is_number(), "{m}");
+}
+
+#[tokio::test]
+async fn a_restarted_store_reports_its_new_start_and_counters_start_over() {
+    let sim = sim(4, 2_000);
+    let stack = Stack::start(sim.clone(), BACK).await;
+    let truth = sim.stores_at(stack.now);
+    assert_eq!(truth[3].state, SimStoreState::Up);
+    let starts = stack.instant("process_start_time_seconds").await;
+    for s in starts["samples"].as_array().unwrap() {
+        let instance = s["labels"]["instance"].as_str().unwrap();
+        let store = truth.iter().find(|t| t.status_address == instance).unwrap();
+        assert_eq!(s["value"].as_f64(), Some(store.start_timestamp as f64));
+    }
+    assert_eq!(
+        truth[3].start_timestamp,
+        unix(OUTAGE_RESTART),
+        "the restart moved the start time"
+    );
+    // Counted from the restart: at most a minute of CPU.
+    let cpu = stack
+        .instant(r#"process_cpu_seconds_total{instance="tikv-3:20180"}"#)
+        .await;
+    let seconds = cpu["samples"][0]["value"].as_f64().unwrap();
+    assert!(seconds < 60.0 * 10.0, "{seconds}");
+    // A rate over a window holding the reset stays a plausible number of cores.
+    let rate = stack
+        .instant(r#"rate(process_cpu_seconds_total{instance="tikv-3:20180"}[10m])"#)
+        .await;
+    let cores = rate["samples"][0]["value"].as_f64().unwrap();
+    assert!((0.1..10.0).contains(&cores), "{cores}");
+}
+
+const OUTAGE_RESTART: i64 = 480;
+
+#[tokio::test]
+async fn cpu_range_over_half_an_hour_has_31_points_per_store() {
+    let end = 3_660;
+    let stack = Stack::start(sim(4, 2_000), end).await;
+    let query = r#"sum by (instance)(rate(process_cpu_seconds_total{job="tikv"}[1m]))"#;
+    let path = format!(
+        "/api/v1/clusters/x/metrics/query_range?query={}&start={}&end={}&step=60",
+        urlencode(query),
+        unix(end - 1_800),
+        unix(end)
+    );
+    let body = stack.lens.get(&path).await.ok().clone();
+    let axis = body["timestamps_ms"].as_array().unwrap();
+    assert_eq!(axis.len(), 31);
+    assert_eq!(axis[0], unix(end - 1_800) * 1000);
+    let series = body["series"].as_array().unwrap();
+    let instances: Vec<&str> = series
+        .iter()
+        .map(|s| s["labels"]["instance"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        instances,
+        [
+            "tikv-0:20180",
+            "tikv-1:20180",
+            "tikv-2:20180",
+            "tikv-3:20180"
+        ]
+    );
+    for s in series {
+        let values = s["values"].as_array().unwrap();
+        assert_eq!(values.len(), 31);
+        let nulls = values.iter().filter(|v| v.is_null()).count();
+        if s["labels"]["instance"] == "tikv-3:20180" {
+            // Down for 6 of every 10 minutes (plus a scrape or two around each outage).
+            assert!((12..=24).contains(&nulls), "{nulls}: {s}");
+        } else {
+            assert_eq!(nulls, 0, "{s}");
+        }
+        for v in values.iter().filter_map(Value::as_f64) {
+            assert!((0.1..10.0).contains(&v), "{v}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn non_finite_scalars_are_null_with_their_kind() {
+    let stack = Stack::start(sim(3, 200), UP).await;
+    for (query, kind) in [("1/0", "pos_inf"), ("-1/0", "neg_inf"), ("0/0", "nan")] {
+        let body = stack.instant(query).await;
+        assert_eq!(body["result_type"], "scalar", "{query}");
+        let sample = &body["samples"][0];
+        assert_eq!(sample["value"], Value::Null, "{query}");
+        assert_eq!(sample["non_finite"], kind, "{query}");
+        assert_eq!(sample["timestamp_ms"], unix(UP) * 1000);
+    }
+}
+
+#[tokio::test]
+async fn unsupported_promql_and_syntax_errors_are_400_problems() {
+    let stack = Stack::start(sim(3, 200), UP).await;
+    for (query, says) in [
+        (
+            r#"label_replace(up, "a", "b", "c", "d")"#,
+            "the tikv-lens demo's simulated Prometheus does not support the function label_replace()",
+        ),
+        (
+            "topk(2, up)",
+            "the tikv-lens demo's simulated Prometheus does not support the aggregation topk",
+        ),
+        (
+            "up and up",
+            "the tikv-lens demo's simulated Prometheus does not support the and operator",
+        ),
+        (
+            "sum(rate(tikv_grpc_msg_duration_seconds_count[1m])",
+            "unclosed left parenthesis",
+        ),
+    ] {
+        let path = format!(
+            "/api/v1/clusters/x/metrics/query?query={}",
+            urlencode(query)
+        );
+        let answer = stack.lens.get(&path).await;
+        let problem = answer.problem(400);
+        assert_eq!(
+            problem["type"], "urn:tikv-lens:problem:bad-query",
+            "{problem}"
+        );
+        assert_eq!(problem["upstream"], "prometheus");
+        assert_eq!(problem["upstream_status"], 400);
+        let detail = problem["detail"].as_str().unwrap();
+        assert!(detail.contains(says), "{query}: {detail}");
+    }
+}
+
+#[tokio::test]
+async fn the_overview_has_cluster_metrics_and_pd_region_health_agrees() {
+    let stack = Stack::start(sim(4, 2_000), DOWN).await;
+    let overview = stack.lens.get("/api/v1/clusters/x").await.ok().clone();
+    let metrics = &overview["metrics"];
+    let qps = metrics["grpc_requests_per_second"].as_f64().unwrap();
+    assert!(qps > 1_000.0, "{metrics}");
+    let p99 = metrics["grpc_p99_latency_seconds"].as_f64().unwrap();
+    assert!((0.001..1.0).contains(&p99), "{metrics}");
+
+    // pd_regions_status carries the sizes of PD's region-check lists at the same instant.
+    let health = &overview["region_health"];
+    let status = stack.instant("pd_regions_status").await;
+    let mut compared = 0;
+    for s in status["samples"].as_array().unwrap() {
+        let kind = s["labels"]["type"].as_str().unwrap();
+        let field = match kind.strip_suffix("-region-count").unwrap() {
+            "empty" => "empty".to_owned(),
+            "oversized" => "oversized".to_owned(),
+            "undersized" => "undersized".to_owned(),
+            peer => peer.replace('-', "_"),
+        };
+        assert_eq!(
+            health[&field].as_f64(),
+            s["value"].as_f64(),
+            "{kind}: {health}"
+        );
+        compared += 1;
+    }
+    assert_eq!(compared, 9);
+    assert!(health["down_peer"].as_u64().unwrap() > 0, "{health}");
+
+    let up = stack
+        .instant(r#"scalar(sum(pd_cluster_status{type="store_up_count"}))"#)
+        .await;
+    assert_eq!(up["samples"][0]["value"], 3.0);
+}
+
+// ---- format conformance with the Prometheus 2.42 fixtures -----------------------------------
+
+/// 2026-11-27T02:00:00Z, the fixtures' "END".
+const END: i64 = 1_795_744_800;
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!(
+        "{}/tests/fixtures/prometheus/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {path}: {e}"))
+}
+
+/// A request of `index.json`: method, path and query (or form body), status, content type.
+struct Case {
+    method: Method,
+    target: String,
+    form: Option<String>,
+    status: u16,
+    content_type: String,
+}
+
+fn case(file: &str) -> Case {
+    let index: Value = serde_json::from_slice(&fixture("index.json")).unwrap();
+    let c = index["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["file"] == file)
+        .unwrap_or_else(|| panic!("{file} is not in index.json"));
+    Case {
+        method: c["method"].as_str().unwrap().parse().unwrap(),
+        target: c["request"]
+            .as_str()
+            .unwrap()
+            .strip_prefix("PROM")
+            .unwrap()
+            .to_owned(),
+        form: c["form"].as_str().map(str::to_owned),
+        status: c["status"].as_u64().unwrap() as u16,
+        content_type: c["content_type"].as_str().unwrap().to_owned(),
+    }
+}
+
+/// Three stores, all up at the fixtures' END and a while before (t = 0 is a minute before END).
+fn conformance_router() -> Router {
+    let epoch = Timestamp::from_second(END - 60).unwrap();
+    let sim = SimCluster::new(SimConfig {
+        stores: 3,
+        regions: 500,
+        seed: 7,
+        epoch,
+        ..SimConfig::default()
+    });
+    prometheus_router(
+        Arc::new(sim),
+        Clock::Fixed(Timestamp::from_second(END).unwrap()),
+    )
+}
+
+struct Reply {
+    status: u16,
+    content_type: String,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    fn text(&self) -> &str {
+        std::str::from_utf8(&self.body).unwrap()
+    }
+}
+
+async fn call(router: &Router, method: Method, target: &str, form: Option<&str>) -> Reply {
+    let mut request = Request::builder().method(method).uri(target);
+    if form.is_some() {
+        request = request.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    }
+    let body = form.map_or_else(Body::empty, |f| Body::from(f.to_owned()));
+    let response = router
+        .clone()
+        .oneshot(request.body(body).unwrap())
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
+    Reply {
+        status,
+        content_type,
+        body,
+    }
+}
+
+async fn replay(router: &Router, file: &str) -> (Case, Reply) {
+    let c = case(file);
+    let reply = call(router, c.method.clone(), &c.target, c.form.as_deref()).await;
+    assert_eq!(reply.status, c.status, "{file}: {}", reply.text());
+    assert_eq!(reply.content_type, c.content_type, "{file}");
+    (c, reply)
+}
+
+#[tokio::test]
+async fn answers_that_do_not_depend_on_the_data_are_byte_identical() {
+    let router = conformance_router();
+    for file in [
+        "query_scalar_nan.json",
+        "query_scalar_pos_inf.json",
+        "query_scalar_neg_inf.json",
+        "query_scalar_time_fractional.json",
+        "query_string.json",
+        "query_empty_vector.json",
+        "query_range_empty_matrix.json",
+        "query_scalar_store_up.json",
+        "query_vector_nan_idle_histogram.json",
+        "error_bad_data_400_bad_time.json",
+        "error_bad_data_400_too_many_points.json",
+        "error_execution_422_many_to_many.json",
+        "error_404_unknown_endpoint.txt",
+        "error_405_method_not_allowed.txt",
+    ] {
+        let (_, reply) = replay(&router, file).await;
+        assert_eq!(
+            reply.text(),
+            String::from_utf8(fixture(file)).unwrap(),
+            "{file}"
+        );
+    }
+    let ready = call(&router, Method::GET, "/-/ready", None).await;
+    assert_eq!((ready.status, ready.content_type.as_str()), (200, TEXT));
+    assert_eq!(ready.body, fixture("ready.txt"));
+}
+
+/// Asserts `ours` has the fixture's shape: the same keys (label names included), the same value
+/// kinds, arrays element by element (pairs) or against the fixture's first element (lists).
+fn assert_same_shape(ours: &Value, theirs: &Value, path: &str) {
+    match (ours, theirs) {
+        (Value::Object(a), Value::Object(b)) => {
+            let ka: BTreeSet<&String> = a.keys().collect();
+            let kb: BTreeSet<&String> = b.keys().collect();
+            assert_eq!(ka, kb, "keys at {path}");
+            for (k, v) in a {
+                assert_same_shape(v, &b[k], &format!("{path}.{k}"));
+            }
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            if b.is_empty() {
+                return;
+            }
+            if a.len() == 2 && b.len() == 2 {
+                for (i, (x, y)) in a.iter().zip(b).enumerate() {
+                    assert_same_shape(x, y, &format!("{path}[{i}]"));
+                }
+            } else {
+                for (i, x) in a.iter().enumerate() {
+                    assert_same_shape(x, &b[0], &format!("{path}[{i}]"));
+                }
+            }
+        }
+        (Value::String(_), Value::String(_)) | (Value::Number(_), Value::Number(_)) => {}
+        _ => panic!("{path}: {ours} is not like {theirs}"),
+    }
+}
+
+/// The envelope's key order, which serde_json's maps do not keep: the body's first bytes.
+fn assert_envelope_prefix(reply: &Reply, result_type: &str) {
+    let prefix = format!(r#"{{"status":"success","data":{{"resultType":"{result_type}","result":"#);
+    assert!(reply.text().starts_with(&prefix), "{}", reply.text());
+    assert!(reply.text().ends_with("}}"), "{}", reply.text());
+}
+
+#[tokio::test]
+async fn data_answers_have_the_fixtures_envelope_and_value_kinds() {
+    let router = conformance_router();
+    for (file, result_type) in [
+        ("query_vector_qps.json", "vector"),
+        ("query_vector_store_used.json", "vector"),
+        ("query_histogram_quantile_p99.json", "vector"),
+        ("query_matrix_range_selector.json", "matrix"),
+        ("query_range_matrix_cpu.json", "matrix"),
+        ("query_range_matrix_qps_by_type_post.json", "matrix"),
+    ] {
+        let (_, reply) = replay(&router, file).await;
+        assert_envelope_prefix(&reply, result_type);
+        let ours = reply.json();
+        let theirs: Value = serde_json::from_slice(&fixture(file)).unwrap();
+        assert_same_shape(&ours, &theirs, file);
+        let result = ours["data"]["result"].as_array().unwrap();
+        assert!(!result.is_empty(), "{file}");
+        if result_type == "vector" {
+            assert!(
+                reply.text().contains(r#"{"metric":{"#) && reply.text().contains(r#"},"value":["#),
+                "{file}"
+            );
+            for sample in result {
+                assert_eq!(sample["value"][0], END, "{file}: evaluation time");
+                let v: f64 = sample["value"][1].as_str().unwrap().parse().unwrap();
+                assert!(v.is_finite() && v > 0.0, "{file}: {sample}");
+            }
+        }
+    }
+
+    // The same instants as the fixture: 31 points from END − 30 min, and 21 every 30 s.
+    for (file, points) in [
+        ("query_range_matrix_cpu.json", 31),
+        ("query_range_matrix_qps_by_type_post.json", 21),
+    ] {
+        let (_, reply) = replay(&router, file).await;
+        let ours = reply.json();
+        let theirs: Value = serde_json::from_slice(&fixture(file)).unwrap();
+        let times = |v: &Value| -> Vec<Value> {
+            v["data"]["result"][0]["values"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p[0].clone())
+                .collect()
+        };
+        assert_eq!(times(&ours).len(), points, "{file}");
+        assert_eq!(times(&ours), times(&theirs), "{file}");
+    }
+
+    // A range selector in an instant query: raw samples at scrape times within the minute.
+    let (_, reply) = replay(&router, "query_matrix_range_selector.json").await;
+    let values = reply.json()["data"]["result"][0]["values"].clone();
+    let times: Vec<i64> = values
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p[0].as_i64().unwrap())
+        .collect();
+    assert_eq!(times, [END - 60, END - 45, END - 30, END - 15, END]);
+}
+
+#[tokio::test]
+async fn errors_have_prometheus_statuses_types_and_texts() {
+    let router = conformance_router();
+    // The parser gives no line:column position; the rest of Prometheus' text is the same.
+    let (_, reply) = replay(&router, "error_bad_data_400_syntax.json").await;
+    let theirs: Value = serde_json::from_slice(&fixture("error_bad_data_400_syntax.json")).unwrap();
+    let ours = reply.json();
+    assert_same_shape(&ours, &theirs, "syntax");
+    assert_eq!(ours["errorType"], "bad_data");
+    assert_eq!(
+        ours["error"],
+        theirs["error"].as_str().unwrap().replace("1:51: ", "")
+    );
+    assert!(
+        reply
+            .text()
+            .starts_with(r#"{"status":"error","errorType":"bad_data","error":"#)
+    );
+
+    for (target, status, message) in [
+        (
+            "/api/v1/query?query=label_replace(up,%22a%22,%22b%22,%22c%22,%22d%22)",
+            400,
+            "invalid parameter \"query\": the tikv-lens demo's simulated Prometheus does not support the function label_replace()",
+        ),
+        (
+            "/api/v1/query?query=up%5B5m%3A1m%5D",
+            400,
+            "invalid parameter \"query\": the tikv-lens demo's simulated Prometheus does not support subqueries",
+        ),
+        (
+            "/api/v1/query_range?query=up%5B1m%5D&start=0&end=60&step=15",
+            400,
+            "invalid expression type \"range vector\" for range query, must be Scalar or instant Vector",
+        ),
+        (
+            "/api/v1/query_range?query=up&start=60&end=0&step=15",
+            400,
+            "end timestamp must not be before start time",
+        ),
+        (
+            "/api/v1/query_range?query=up&start=0&end=60&step=0",
+            400,
+            "zero or negative query resolution step widths are not accepted. Try a positive integer",
+        ),
+        (
+            "/api/v1/query_range?query=up&start=x&end=60&step=15",
+            400,
+            "invalid parameter \"start\": cannot parse \"x\" to a valid timestamp",
+        ),
+        (
+            "/api/v1/query_range?query=up&start=0&end=60&step=1ns",
+            400,
+            "invalid parameter \"step\": cannot parse \"1ns\" to a valid duration",
+        ),
+        (
+            "/api/v1/query?query=up&timeout=soon",
+            400,
+            "invalid parameter \"timeout\": cannot parse \"soon\" to a valid duration",
+        ),
+        (
+            "/api/v1/query?query=rate(%7B__name__%3D~%22tikv_store_size_bytes%7Ctikv_engine_size_bytes%22%7D%5B1m%5D)",
+            200,
+            "",
+        ),
+        (
+            "/api/v1/query?query=-%7B__name__%3D~%22tikv_store_size_bytes%7Ctikv_raftstore_region_count%22%2Ctype%3D%22leader%22%7D%20or%20vector(1)",
+            400,
+            "invalid parameter \"query\": the tikv-lens demo's simulated Prometheus does not support the or operator",
+        ),
+        (
+            "/api/v1/query?query=-%7B__name__%3D~%22process_start_time_seconds%7Cprocess_cpu_seconds_total%22%7D",
+            422,
+            "vector cannot contain metrics with the same labelset",
+        ),
+        (
+            "/api/v1/query?query=rate(tikv_grpc_msg_duration_seconds_bucket%5B30d%5D)",
+            422,
+            "query processing would load too many samples into memory in query execution",
+        ),
+    ] {
+        let reply = call(&router, Method::GET, target, None).await;
+        assert_eq!(reply.status, status, "{target}: {}", reply.text());
+        assert_eq!(reply.content_type, JSON, "{target}");
+        if status != 200 {
+            let body = reply.json();
+            let kind = if status == 400 {
+                "bad_data"
+            } else {
+                "execution"
+            };
+            assert_eq!(body["errorType"], kind, "{target}");
+            assert_eq!(body["error"], message, "{target}");
+        }
+    }
+    let buildinfo = call(&router, Method::GET, "/api/v1/status/buildinfo", None).await;
+    assert_eq!(buildinfo.content_type, JSON);
+    let theirs: Value = serde_json::from_slice(&fixture("buildinfo.json")).unwrap();
+    assert_same_shape(&buildinfo.json(), &theirs, "buildinfo");
+    let wrong = call(&router, Method::POST, "/-/ready", None).await;
+    assert_eq!((wrong.status, wrong.text()), (405, "Method Not Allowed\n"));
+}
+
+// ---- PromQL semantics ------------------------------------------------------------------------
+
+async fn vector_at(
+    router: &Router,
+    query: &str,
+    t: i64,
+) -> Vec<(BTreeMap<String, String>, String)> {
+    let target = format!("/api/v1/query?query={}&time={t}", urlencode(query));
+    let reply = call(router, Method::GET, &target, None).await;
+    assert_eq!(reply.status, 200, "{query}: {}", reply.text());
+    let body = reply.json();
+    assert_eq!(body["data"]["resultType"], "vector", "{query}");
+    body["data"]["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let labels = s["metric"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
+                .collect();
+            (labels, s["value"][1].as_str().unwrap().to_owned())
+        })
+        .collect()
+}
+
+fn number(text: &str) -> f64 {
+    text.parse().unwrap()
+}
+
+#[tokio::test]
+async fn promql_selectors_aggregations_and_operators() {
+    let router = conformance_router();
+    let t = END;
+    let count = |v: &[(BTreeMap<String, String>, String)]| v.len();
+
+    // Matchers.
+    assert_eq!(count(&vector_at(&router, r#"up{job="tikv"}"#, t).await), 3);
+    assert_eq!(count(&vector_at(&router, r#"up{job!="tikv"}"#, t).await), 1);
+    assert_eq!(
+        count(&vector_at(&router, r#"up{instance=~"tikv-[01]:.*"}"#, t).await),
+        2
+    );
+    assert_eq!(
+        count(&vector_at(&router, r#"up{instance!~"tikv-.*"}"#, t).await),
+        1
+    );
+    let used = vector_at(&router, r#"tikv_store_size_bytes{type="used"}"#, t).await;
+    assert_eq!(used[0].0["__name__"], "tikv_store_size_bytes");
+
+    // Aggregations drop the name and group.
+    let by = vector_at(&router, "sum by (type) (tikv_store_size_bytes)", t).await;
+    let types: Vec<&str> = by.iter().map(|(l, _)| l["type"].as_str()).collect();
+    assert_eq!(types, ["available", "capacity", "used"]);
+    assert!(by.iter().all(|(l, _)| l.len() == 1));
+    let total: f64 = used.iter().map(|(_, v)| number(v)).sum();
+    assert_eq!(number(&by[2].1), total);
+    let without = vector_at(&router, "max without (instance) (tikv_store_size_bytes)", t).await;
+    assert_eq!(without.len(), 3);
+    assert!(
+        without
+            .iter()
+            .all(|(l, _)| !l.contains_key("__name__") && l.contains_key("job"))
+    );
+    let counts = vector_at(&router, "count(tikv_grpc_msg_duration_seconds_bucket)", t).await;
+    assert_eq!(counts[0].1, (3 * 5 * 23).to_string());
+    let avg = vector_at(&router, r#"avg(tikv_store_size_bytes{type="used"})"#, t).await;
+    assert!((number(&avg[0].1) - total / 3.0).abs() < 1.0);
+    let min = vector_at(&router, r#"min(tikv_store_size_bytes{type="used"})"#, t).await;
+    let lowest = used
+        .iter()
+        .map(|(_, v)| number(v))
+        .fold(f64::INFINITY, f64::min);
+    assert_eq!(number(&min[0].1), lowest);
+
+    // Operators.
+    let ratio = vector_at(
+        &router,
+        r#"tikv_store_size_bytes{type="used"} / on(instance) tikv_store_size_bytes{type="capacity"}"#,
+        t,
+    )
+    .await;
+    assert_eq!(ratio.len(), 3);
+    assert!(ratio.iter().all(|(l, _)| l.keys().eq(["instance"])));
+    let percent = vector_at(
+        &router,
+        r#"100 * tikv_store_size_bytes{type="used"} / 1024"#,
+        t,
+    )
+    .await;
+    assert!(!percent[0].0.contains_key("__name__"));
+    let up = vector_at(&router, "up == 1", t).await;
+    assert_eq!(up.len(), 4);
+    assert!(
+        up[0].0.contains_key("__name__"),
+        "comparisons keep the name"
+    );
+    let flags = vector_at(&router, r#"up{job="tikv"} > bool 1"#, t).await;
+    assert!(
+        flags
+            .iter()
+            .all(|(l, v)| v == "0" && !l.contains_key("__name__"))
+    );
+    let filtered = vector_at(
+        &router,
+        r#"tikv_raftstore_region_count{type="leader"} > 1e12"#,
+        t,
+    )
+    .await;
+    assert!(filtered.is_empty());
+    let negated = vector_at(&router, r#"-up{job="pd"}"#, t).await;
+    assert_eq!(negated[0].1, "-1");
+    let v = vector_at(&router, "vector(2) + 1", t).await;
+    assert_eq!((v[0].0.len(), v[0].1.as_str()), (0, "3"));
+
+    // Rates: a counter's rate, increase and irate agree in size.
+    let q = r#"tikv_grpc_msg_duration_seconds_count{instance="tikv-0:20180",type="kv_get"}[1m]"#;
+    let rate = number(&vector_at(&router, &format!("rate({q})"), t).await[0].1);
+    let increase = number(&vector_at(&router, &format!("increase({q})"), t).await[0].1);
+    let irate = number(&vector_at(&router, &format!("irate({q})"), t).await[0].1);
+    assert!(
+        (increase / 60.0 - rate).abs() < 1e-9 * rate,
+        "{rate} {increase}"
+    );
+    assert!((irate / rate - 1.0).abs() < 0.3, "{rate} {irate}");
+    let offset = vector_at(&router, &format!("rate({q} offset 1m)"), t).await;
+    assert_eq!(offset.len(), 1);
+
+    // Scalars.
+    let target = format!("/api/v1/query?query={}&time={t}", urlencode("scalar(up)"));
+    let reply = call(&router, Method::GET, &target, None).await;
+    assert_eq!(
+        reply.text(),
+        format!(r#"{{"status":"success","data":{{"resultType":"scalar","result":[{t},"NaN"]}}}}"#)
+    );
+    let target = format!(
+        "/api/v1/query?query={}&time={t}.5",
+        urlencode("time() - 0.25")
+    );
+    let reply = call(&router, Method::GET, &target, None).await;
+    assert!(
+        reply.text().contains(&format!(r#"[{t}.5,"{t}.25"]"#)),
+        "{}",
+        reply.text()
+    );
+}
+
+#[tokio::test]
+async fn histogram_quantile_interpolates_and_is_nan_without_observations() {
+    let router = conformance_router();
+    let t = END;
+    let p99 = vector_at(
+        &router,
+        r#"histogram_quantile(0.99, sum by (le, instance) (rate(tikv_grpc_msg_duration_seconds_bucket{type!="kv_gc"}[1m])))"#,
+        t,
+    )
+    .await;
+    let p50 = vector_at(
+        &router,
+        r#"histogram_quantile(0.5, sum by (le, instance) (rate(tikv_grpc_msg_duration_seconds_bucket{type!="kv_gc"}[1m])))"#,
+        t,
+    )
+    .await;
+    assert_eq!(p99.len(), 3);
+    for ((l99, v99), (l50, v50)) in p99.iter().zip(&p50) {
+        assert_eq!(l99, l50);
+        assert!(number(v50) < number(v99), "{v50} {v99}");
+        assert!(l99.keys().eq(["instance"]));
+    }
+    // kv_gc runs in the first minute of every 10: idle at END (its rates are 0).
+    let gc = vector_at(
+        &router,
+        r#"histogram_quantile(0.99, sum by (le) (rate(tikv_grpc_msg_duration_seconds_bucket{type="kv_gc"}[1m])))"#,
+        t,
+    )
+    .await;
+    assert_eq!(gc[0].1, "NaN");
+    let busy = vector_at(
+        &router,
+        r#"histogram_quantile(0.99, sum by (le) (rate(tikv_grpc_msg_duration_seconds_bucket{type="kv_gc"}[1m])))"#,
+        t - 600 + 45, // 45 s into an active minute
+    )
+    .await;
+    assert!(number(&busy[0].1) > 0.0, "{busy:?}");
+}
+
+// ---- determinism and cost --------------------------------------------------------------------
+
+#[tokio::test]
+async fn same_configuration_and_clock_give_identical_bytes() {
+    let targets = [
+        "/api/v1/query?query=up".to_owned(),
+        format!(
+            "/api/v1/query?query={}",
+            urlencode(
+                r#"histogram_quantile(0.99, sum by (le) (rate(tikv_grpc_msg_duration_seconds_bucket[1m])))"#
+            )
+        ),
+        format!("/api/v1/query?query={}", urlencode("pd_regions_status")),
+        format!(
+            "/api/v1/query_range?query={}&start={}&end={}&step=30",
+            urlencode("sum by (instance) (rate(process_cpu_seconds_total[1m]))"),
+            unix(0),
+            unix(1_200)
+        ),
+        format!(
+            "/api/v1/query_range?query={}&start={}&end={}&step=15s",
+            urlencode("tikv_raftstore_region_count"),
+            unix(0),
+            unix(900)
+        ),
+    ];
+    let a = prometheus_router(sim(4, 2_000), Clock::Fixed(at(DOWN)));
+    let b = prometheus_router(sim(4, 2_000), Clock::Fixed(at(DOWN)));
+    for target in &targets {
+        let x = call(&a, Method::GET, target, None).await;
+        let y = call(&b, Method::GET, target, None).await;
+        assert_eq!(x.status, 200, "{target}: {}", x.text());
+        assert_eq!(x.body, y.body, "{target}");
+        // And a second request to the same simulator.
+        let z = call(&a, Method::GET, target, None).await;
+        assert_eq!(x.body, z.body, "{target}");
+    }
+}
+
+/// 9 stores × 5 gRPC types × 23 buckets = 1,035 series, 240 points each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_series_range_query_is_fast() {
+    let router = prometheus_router(sim(9, 5_000), Clock::Fixed(at(7_200)));
+    let start = unix(3_600);
+    let end = start + 239 * 15;
+    for query in [
+        "tikv_grpc_msg_duration_seconds_bucket",
+        "rate(tikv_grpc_msg_duration_seconds_bucket[1m])",
+    ] {
+        let target = format!(
+            "/api/v1/query_range?query={}&start={start}&end={end}&step=15",
+            urlencode(query)
+        );
+        let began = Instant::now();
+        let reply = call(&router, Method::GET, &target, None).await;
+        let took = began.elapsed();
+        assert_eq!(reply.status, 200);
+        let body = reply.json();
+        let result = body["data"]["result"].as_array().unwrap();
+        assert_eq!(result.len(), 9 * 5 * 23, "{query}");
+        // The flapping store is down for part of the hour; the others have every point.
+        let full = result
+            .iter()
+            .filter(|s| s["values"].as_array().unwrap().len() == 240)
+            .count();
+        assert_eq!(full, 8 * 5 * 23, "{query}");
+        eprintln!("{query}: {} series, {took:?}", result.len());
+        if !cfg!(debug_assertions) {
+            assert!(took.as_millis() < 1_000, "{query}: {took:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn post_forms_and_get_parameters_are_read_like_go() {
+    let router = prometheus_router(sim(3, 200), Clock::Fixed(at(UP)));
+    let form = format!(
+        "query={}&start={}&end={}&step=30s",
+        urlencode("sum(up)"),
+        unix(0),
+        unix(600)
+    );
+    let reply = call(&router, Method::POST, "/api/v1/query_range", Some(&form)).await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let values = reply.json()["data"]["result"][0]["values"].clone();
+    assert_eq!(values.as_array().unwrap().len(), 21);
+    // The body wins over the URL; the URL fills in what the body lacks.
+    let reply = call(
+        &router,
+        Method::POST,
+        "/api/v1/query?query=vector(1)&time=60",
+        Some("query=vector(2)"),
+    )
+    .await;
+    assert_eq!(
+        reply.text(),
+        r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[60,"2"]}]}}"#
+    );
+    // Without `time`, the clock's now; RFC 3339 works too.
+    let reply = call(&router, Method::GET, "/api/v1/query?query=time()", None).await;
+    assert!(
+        reply.text().contains(&format!("[{},", unix(UP))),
+        "{}",
+        reply.text()
+    );
+    let reply = call(
+        &router,
+        Method::GET,
+        "/api/v1/query?query=time()&time=2025-03-10T08:00:00.5Z",
+        None,
+    )
+    .await;
+    assert!(
+        reply.text().contains(r#"[1741593600.5,"1741593600.5"]"#),
+        "{}",
+        reply.text()
+    );
+    let reply = call(&router, Method::PUT, "/api/v1/query", None).await;
+    assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED.as_u16());
+}
