@@ -5,6 +5,7 @@ mod support;
 mod caching;
 mod cli;
 mod clusters;
+mod demo_endpoints;
 mod demo_pd;
 mod demo_prometheus;
 mod members;
