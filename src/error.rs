@@ -12,6 +12,14 @@ use crate::model::Problem;
 use crate::normalize::FieldError;
 use crate::upstream::{Upstream, UpstreamError};
 
+/// Keeps client input quoted in error messages short (at most `max_chars` characters).
+pub fn truncate(s: &str, max_chars: usize) -> String {
+    match s.char_indices().nth(max_chars) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_owned(),
+    }
+}
+
 /// The media type of every error answer (RFC 9457).
 pub const PROBLEM_JSON: &str = "application/problem+json";
 

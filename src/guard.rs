@@ -117,9 +117,15 @@ fn unauthorized(detail: &str) -> Response {
 }
 
 /// At most the configured requests per second per client address (the TCP peer; a proxy in
-/// front makes every client one). Beyond: 429 with `Retry-After`.
+/// front makes every client one), probes excepted. Beyond: 429 with `Retry-After`.
 pub async fn rate_limit(State(guard): State<Guard>, request: Request, next: Next) -> Response {
-    let Some(limiter) = &guard.limiter else {
+    // Probes are exempt: behind a proxy every client shares one address, and a busy dashboard
+    // must not make the orchestrator think the service is dead.
+    let Some(limiter) = guard
+        .limiter
+        .as_ref()
+        .filter(|_| !is_open(request.uri().path()))
+    else {
         return next.run(request).await;
     };
     let Some(peer) = request

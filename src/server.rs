@@ -177,7 +177,7 @@ fn etag_matches(if_none_match: &HeaderValue, etag: &str) -> bool {
 
 async fn route_not_found(method: Method, uri: Uri) -> ApiError {
     if method == Method::GET || method == Method::HEAD {
-        ApiError::RouteNotFound(uri.path().to_owned())
+        ApiError::RouteNotFound(crate::error::truncate(uri.path(), 128))
     } else {
         // Read-only service: no route takes anything but GET and HEAD.
         ApiError::MethodNotAllowed

@@ -129,6 +129,6 @@ impl AppState {
         self.clusters
             .iter()
             .find(|c| c.name == name)
-            .ok_or_else(|| ApiError::UnknownCluster(name.to_owned()))
+            .ok_or_else(|| ApiError::UnknownCluster(crate::error::truncate(name, 64)))
     }
 }

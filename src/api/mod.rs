@@ -110,13 +110,7 @@ pub(crate) fn parse_id(parameter: &'static str, raw: &str) -> Result<u64, ApiErr
     raw.parse().map_err(|_| bad())
 }
 
-/// Keeps client input quoted in error messages short.
-pub(crate) fn truncate(s: &str, max_chars: usize) -> String {
-    match s.char_indices().nth(max_chars) {
-        Some((i, _)) => format!("{}…", &s[..i]),
-        None => s.to_owned(),
-    }
-}
+pub(crate) use crate::error::truncate;
 
 #[cfg(test)]
 mod tests {

@@ -8,6 +8,8 @@ mod clusters;
 mod demo_endpoints;
 mod demo_pd;
 mod demo_prometheus;
+mod faults;
+mod hostile;
 mod members;
 mod openapi;
 mod operations;
