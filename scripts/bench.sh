@@ -72,8 +72,8 @@ build_seconds=$((SECONDS - build_started))
 bin=${CARGO_TARGET_DIR:-target}/release/tikv-lens
 [ "${bin#/}" != "$bin" ] || bin=$PWD/$bin
 revision=$(git rev-parse --short HEAD 2>/dev/null || echo "unknown (not a git checkout)")
-if git rev-parse --git-dir >/dev/null 2>&1 && ! git diff --quiet HEAD -- 2>/dev/null; then
-  revision="$revision with uncommitted changes"
+if git rev-parse --git-dir >/dev/null 2>&1 && ! git diff --quiet HEAD -- src Cargo.toml Cargo.lock 2>/dev/null; then
+  revision="$revision, with uncommitted changes to the code"
 fi
 
 # --- processes: started here, all killed on exit ------------------------------------------------
@@ -89,13 +89,13 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 export RUST_LOG=warn
 
-# start NAME CMD...: runs CMD in the background (output in $work/NAME.log); its pid in pid_NAME.
+# start NAME CMD...: runs CMD in the background (output in $work/NAME.log); its pid in $started_pid.
 start() {
   local name=$1
   shift
   "$@" >"$work/$name.log" 2>&1 &
-  pids+=("$!")
-  printf -v "pid_$name" '%s' "$!"
+  started_pid=$!
+  pids+=("$started_pid")
 }
 # stop PID: ends a process this script started.
 stop() {
@@ -114,16 +114,16 @@ wait_ok() {
     sleep 0.1
   done
 }
-# Eight distinct free ports, all held at once while they are picked.
-read -r pd_port lens_a lens_b lens_c prom_port lens_d lens_e spare_port < <(python3 -c '
+# Seven distinct free ports, all held at once while they are picked.
+read -r pd_port lens_a lens_b lens_c prom_port lens_d lens_e < <(python3 -c '
 import socket
-socks = [socket.socket() for _ in range(8)]
+socks = [socket.socket() for _ in range(7)]
 for s in socks:
     s.bind(("127.0.0.1", 0))
 print(" ".join(str(s.getsockname()[1]) for s in socks))')
 
 # --- small helpers ------------------------------------------------------------------------------
-# wrk OUTFILE ARGS...: runs wrk; fails if it fails.
+# run_wrk OUTFILE ARGS...: runs wrk; fails if it fails.
 run_wrk() {
   local out=$1
   shift
@@ -148,7 +148,7 @@ pct_ms() {
     } END {if (!found) exit 1}' "$1"
 }
 calc() { awk "BEGIN {printf \"%.${2:-2}f\", $1}"; }
-# check EXPR: "meets" or "MISSES" (EXPR evaluated by awk).
+# verdict EXPR: "meets" or "MISSES" (EXPR evaluated by awk).
 verdict() { awk "BEGIN {print (($1) ? \"meets\" : \"MISSES\")}"; }
 kib_of() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
 mib() { calc "$1 / 1024" 1; }
@@ -162,6 +162,7 @@ if awk "BEGIN {exit !($load_before > 0.5)}"; then
   echo "warning: the 1-minute load average is $load_before before measuring: other work on this machine makes the numbers noisy" >&2
 fi
 
+measure_started=$SECONDS
 echo "==> simulated PD (3 stores) on 127.0.0.1:$pd_port"
 start pd "$bin" simulate-pd --stores 3 --listen "127.0.0.1:$pd_port"
 wait_ok pd "$pd/pd/api/v1/stores"
@@ -169,6 +170,7 @@ wait_ok pd "$pd/pd/api/v1/stores"
 # --- 1. cached /stores against /healthz -----------------------------------------------------------
 echo "==> 1. throughput: cached $stores_path against /healthz (wrk -t2 -c64 -d10s each, 2 s warm-up)"
 start lens_a "$bin" serve --pd "$pd" --listen "127.0.0.1:$lens_a"
+pid_lens_a=$started_pid
 a=http://127.0.0.1:$lens_a
 wait_ok lens_a "$a/readyz"
 stores_seen=$(curl -sf "$a$stores_path" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["stores"]))')
@@ -196,6 +198,7 @@ pd = ["$pd"]
 cache = { stores = "0s" }
 EOF
 start lens_b "$bin" serve --config "$work/uncached.toml" --listen "127.0.0.1:$lens_b"
+pid_lens_b=$started_pid
 b=http://127.0.0.1:$lens_b
 wait_ok lens_b "$b/readyz"
 curl -sf -o /dev/null "$b$stores_path" || die "uncached tikv-lens does not answer $stores_path"
@@ -223,6 +226,7 @@ stop "$pid_lens_b"
 # --- 3. coalescing on a cold cache ---------------------------------------------------------------
 echo "==> 3. coalescing: 1,000 simultaneous GET $stores_path on a cold cache"
 start lens_c "$bin" serve --pd "$pd" --listen "127.0.0.1:$lens_c"
+pid_lens_c=$started_pid
 c=http://127.0.0.1:$lens_c
 wait_ok lens_c "$c/healthz"
 # 1,000 connections opened first; then every request is written in one tight loop (a few ms),
@@ -311,6 +315,7 @@ promtool tsdb create-blocks-from openmetrics "$work/prom/bench.om" "$work/prom/d
 printf 'global:\n  scrape_interval: 15s\nscrape_configs: []\n' >"$work/prom/prometheus.yml"
 start prometheus prometheus --config.file="$work/prom/prometheus.yml" --storage.tsdb.path="$work/prom/data" \
   --storage.tsdb.retention.time=100y --web.listen-address="127.0.0.1:$prom_port" --log.level=warn
+pid_prometheus=$started_pid
 prom=http://127.0.0.1:$prom_port
 wait_ok prometheus "$prom/-/ready" 60
 cat >"$work/prom.toml" <<EOF
@@ -321,6 +326,7 @@ prometheus = "$prom"
 cache = { prometheus_recent = "0s", prometheus_past = "0s" }
 EOF
 start lens_d "$bin" serve --config "$work/prom.toml" --listen "127.0.0.1:$lens_d"
+pid_lens_d=$started_pid
 d=http://127.0.0.1:$lens_d
 wait_ok lens_d "$d/readyz"
 lens_url="$d/api/v1/clusters/default/metrics/query_range?query=bench_gauge&start=$range_start&end=$end&step=15s"
@@ -338,8 +344,9 @@ complete = complete and len(prom_series) == series and all(len(s["values"]) == p
 print(series, points, "yes" if complete else "no")
 PY
 )
-[ "$shape_series" = 1000 ] && [ "$shape_points" = 240 ] && [ "$shape_complete" = yes ] \
-  || die "the range query answered $shape_series series x $shape_points timestamps (complete: $shape_complete), not 1000 x 240"
+if [ "$shape_series" != 1000 ] || [ "$shape_points" != 240 ] || [ "$shape_complete" != yes ]; then
+  die "the range query answered $shape_series series x $shape_points timestamps (complete: $shape_complete), not 1000 x 240"
+fi
 lens_bytes=$(wc -c <"$work/lens_range.json")
 prom_bytes=$(wc -c <"$work/prom_range.json")
 # time_get URL: "seconds" of one request (no --compressed: identity bodies both ways).
@@ -371,6 +378,7 @@ stop "$pid_prometheus"
 # --- 5. memory ----------------------------------------------------------------------------------
 echo "==> 5. memory: RSS at idle, then peak under wrk -t2 -c1000 -d10s on the cached $stores_path"
 start lens_e "$bin" serve --pd "$pd" --listen "127.0.0.1:$lens_e"
+pid_lens_e=$started_pid
 e=http://127.0.0.1:$lens_e
 wait_ok lens_e "$e/readyz"
 sleep 1
@@ -385,13 +393,15 @@ conn_rps=$(rps_of "$work/conn1000.txt")
 conn_errors=$(errors_of "$work/conn1000.txt")
 echo "  idle VmRSS $idle_mib MiB (aim: under 30: $idle_verdict)"
 echo "  peak VmHWM $peak_mib MiB under 1,000 connections (aim: under 150: $peak_verdict)"
-printf '  (%.0f requests/s at 1,000 connections; failed requests or socket errors: %s)\n' "$conn_rps" "$conn_errors"
+conn_socket=$(awk '/Socket errors:/ {sub(/^ +/, ""); print}' "$work/conn1000.txt")
+printf '  (%.0f requests/s at 1,000 connections; failed requests or socket errors: %s%s)\n' "$conn_rps" "$conn_errors" \
+  "${conn_socket:+; $conn_socket}"
 stop "$pid_lens_e"
 
 # --- summary --------------------------------------------------------------------------------------
 row() { printf '| %-52s | %-44s | %-18s |\n' "$1" "$2" "$3"; }
 echo
-echo "==> summary ($(date -u +%Y-%m-%dT%H:%M:%SZ); measurements took $((SECONDS - started - build_seconds)) s, build $build_seconds s)"
+echo "==> summary ($(date -u +%Y-%m-%dT%H:%M:%SZ); measurements took $((SECONDS - measure_started)) s, build $build_seconds s, all $((SECONDS - started)) s)"
 row "measure" "result" "aim"
 row "---" "---" "---"
 row "/healthz throughput (wrk -t2 -c64)" "$(printf '%.0f' "$healthz_rps") req/s" "(ceiling)"
@@ -407,6 +417,7 @@ row "range query 1,000 x 240, through tikv-lens" "median $lens_med ms" ""
 row "  ratio tikv-lens / Prometheus" "$range_ratio" "<= 1.3: $range_verdict"
 row "tikv-lens RSS idle (VmRSS)" "$idle_mib MiB" "< 30 MiB: $idle_verdict"
 row "tikv-lens peak RSS, 1,000 connections (VmHWM)" "$peak_mib MiB" "< 150 MiB: $peak_verdict"
+row "  requests/s at 1,000 connections (failed)" "$(printf '%.0f' "$conn_rps") ($conn_errors)" ""
 echo
 echo "revision: $revision"
 echo "machine: $(nproc) cores, kernel $(uname -r); 1-minute load average $load_before before measuring, $(load) after"
