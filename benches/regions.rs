@@ -18,6 +18,11 @@ const PAGE: usize = 10_240;
 const RUNS: usize = 7;
 
 fn main() {
+    // `cargo test --all-targets` runs bench binaries too, without `--bench`: only build then.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("regions benchmark: run it with `cargo bench --bench regions`");
+        return;
+    }
     let regions: u64 = std::env::args()
         .skip(1)
         .find_map(|a| a.parse().ok())

@@ -8,10 +8,11 @@
 use std::future::Future;
 
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -46,7 +47,7 @@ pub fn app(state: AppState) -> Router {
         // deadline; tokens; the rate limit; CORS (outside the token check, so that preflights
         // work); request ids and the access log.
         .layer(CompressionLayer::new().gzip(true))
-        .layer(middleware::from_fn(http_caching))
+        .layer(middleware::from_fn_with_state(AnswerCache::new(), http_caching))
         .layer(middleware::from_fn_with_state(guard.clone(), crate::guard::request_deadline))
         .layer(middleware::from_fn_with_state(guard.clone(), crate::guard::authenticate))
         .layer(middleware::from_fn_with_state(guard, crate::guard::rate_limit))
@@ -115,8 +116,18 @@ async fn record_request(request: Request, next: Next) -> Response {
 /// `max-age` is how long the upstream data behind the answer stays fresh in tikv-lens's cache,
 /// and `Age` how long ago it was fetched: a dashboard polling faster than that gets the same
 /// bytes and can revalidate them for free.
-async fn http_caching(request: Request, next: Next) -> Response {
+async fn http_caching(
+    State(answers): State<AnswerCache>,
+    request: Request,
+    next: Next,
+) -> Response {
     let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
+    let key = AnswerCache::key(&request);
+    if let Some(answer) = key.as_ref().and_then(|k| answers.get(k)) {
+        crate::telemetry::cache_read("answers", "hit");
+        let head = request.method() == Method::HEAD;
+        return answer.respond(if_none_match.as_ref(), head);
+    }
     let (response, freshness) = crate::freshness::scope(next.run(request)).await;
     if response.status() != StatusCode::OK {
         let mut response = response;
@@ -131,26 +142,131 @@ async fn http_caching(request: Request, next: Next) -> Response {
         Ok(bytes) => bytes,
         Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     };
-    let now = jiff::Timestamp::now();
-    let headers = &mut parts.headers;
-    let cache_control = match freshness.max_age_seconds(now) {
-        Some(seconds) => format!("max-age={seconds}"),
-        None => "no-cache".to_owned(),
-    };
-    headers.insert(header::CACHE_CONTROL, header_value(&cache_control));
-    if let Some(age) = freshness.age_seconds(now) {
-        headers.insert(header::AGE, header_value(&age.to_string()));
+    let etag = strong_etag(&bytes, parts.headers.get(header::CONTENT_ENCODING));
+    parts.headers.insert(header::ETAG, header_value(&etag));
+    let answer = Arc::new(Answer {
+        status: parts.status,
+        headers: parts.headers,
+        body: bytes,
+        etag,
+        freshness,
+    });
+    if let Some(key) = key {
+        answers.keep(key, &answer);
     }
-    let etag = strong_etag(&bytes, headers.get(header::CONTENT_ENCODING));
-    headers.insert(header::ETAG, header_value(&etag));
-    if if_none_match.is_some_and(|v| etag_matches(&v, &etag)) {
-        headers.remove(header::CONTENT_LENGTH);
-        headers.remove(header::CONTENT_TYPE);
-        headers.remove(header::CONTENT_ENCODING);
-        parts.status = StatusCode::NOT_MODIFIED;
-        return Response::from_parts(parts, Body::empty());
+    answer.respond(if_none_match.as_ref(), false)
+}
+
+/// A finished 200 answer and what its data's freshness was.
+struct Answer {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: bytes::Bytes,
+    etag: String,
+    freshness: crate::freshness::Freshness,
+}
+
+impl Answer {
+    /// The answer with `Age` and `Cache-Control` as of now, or a 304 when the client has it.
+    fn respond(&self, if_none_match: Option<&HeaderValue>, head: bool) -> Response {
+        let now = jiff::Timestamp::now();
+        let mut headers = self.headers.clone();
+        let cache_control = match self.freshness.max_age_seconds(now) {
+            Some(seconds) => format!("max-age={seconds}"),
+            None => "no-cache".to_owned(),
+        };
+        headers.insert(header::CACHE_CONTROL, header_value(&cache_control));
+        if let Some(age) = self.freshness.age_seconds(now) {
+            headers.insert(header::AGE, header_value(&age.to_string()));
+        }
+        if if_none_match.is_some_and(|v| etag_matches(v, &self.etag)) {
+            headers.remove(header::CONTENT_LENGTH);
+            headers.remove(header::CONTENT_TYPE);
+            headers.remove(header::CONTENT_ENCODING);
+            let mut response = Response::new(Body::empty());
+            *response.status_mut() = StatusCode::NOT_MODIFIED;
+            *response.headers_mut() = headers;
+            return response;
+        }
+        let body = if head {
+            Body::empty()
+        } else {
+            Body::from(self.body.clone())
+        };
+        let mut response = Response::new(body);
+        *response.status_mut() = self.status;
+        *response.headers_mut() = headers;
+        response
     }
-    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// Finished answers, kept while the data behind them is fresh: a dashboard polling an endpoint
+/// faster than its TTL gets the same bytes without the handler decoding, normalizing and
+/// serializing them again. Keyed by the request's path, query and whether it takes gzip.
+#[derive(Clone)]
+struct AnswerCache(moka::sync::Cache<String, Arc<Answer>>);
+
+struct UntilStale;
+
+impl moka::Expiry<String, Arc<Answer>> for UntilStale {
+    fn expire_after_create(
+        &self,
+        _key: &String,
+        answer: &Arc<Answer>,
+        _created_at: std::time::Instant,
+    ) -> Option<std::time::Duration> {
+        let left = answer
+            .freshness
+            .fresh_until
+            .map(|until| until.duration_since(jiff::Timestamp::now()));
+        Some(
+            left.and_then(|d| std::time::Duration::try_from(d).ok())
+                .unwrap_or_default(),
+        )
+    }
+}
+
+impl AnswerCache {
+    fn new() -> Self {
+        Self(
+            moka::sync::Cache::builder()
+                .max_capacity(64 * 1024 * 1024)
+                .weigher(|key: &String, answer: &Arc<Answer>| {
+                    u32::try_from(key.len() + answer.body.len()).unwrap_or(u32::MAX)
+                })
+                .expire_after(UntilStale)
+                .build(),
+        )
+    }
+
+    /// Only reads are kept; `None` for anything else.
+    fn key(request: &Request) -> Option<String> {
+        if !matches!(*request.method(), Method::GET | Method::HEAD) {
+            return None;
+        }
+        let gzip = request
+            .headers()
+            .get(header::ACCEPT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("gzip"));
+        let uri = request.uri().path_and_query().map_or("", |p| p.as_str());
+        Some(format!("{}|{uri}", if gzip { "gzip" } else { "identity" }))
+    }
+
+    fn get(&self, key: &str) -> Option<Arc<Answer>> {
+        self.0.get(key)
+    }
+
+    /// Keeps an answer while it is fresh for at least a second and not stale.
+    fn keep(&self, key: String, answer: &Arc<Answer>) {
+        let fresh_for = answer
+            .freshness
+            .max_age_seconds(jiff::Timestamp::now())
+            .unwrap_or(0);
+        if fresh_for >= 1 && !answer.freshness.stale {
+            self.0.insert(key, Arc::clone(answer));
+        }
+    }
 }
 
 fn header_value(text: &str) -> HeaderValue {

@@ -110,6 +110,11 @@ pub(crate) fn decode_json<T: DeserializeOwned>(
         field,
         message,
     };
+    // The fast path: tracking the field path costs about a quarter of the decoding time of a
+    // large answer, so it only runs again, to name the field, when decoding failed.
+    if let Ok(value) = serde_json::from_slice(body) {
+        return Ok(value);
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let field = e.path().to_string();
