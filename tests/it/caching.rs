@@ -15,7 +15,6 @@ use reqwest::header::{
 };
 use serde_json::{Value, json};
 use tikv_lens::config::{CacheTtls, ClusterConfig, UpstreamLimits};
-use tikv_lens::demo::{Clock, SimCluster, SimConfig};
 
 use crate::support::fake_prometheus::{
     FakePrometheus, QUERY, QUERY_RANGE, Received, cluster_with_prometheus, prom_json,
@@ -577,31 +576,6 @@ async fn errors_are_no_store_without_etag_even_when_revalidated() {
 
 // ---- 4. gzip ----
 
-/// The simulated PD (seeded, clock standing still) with `regions` regions, on 127.0.0.1:0.
-async fn simulated_pd(regions: u64) -> String {
-    let epoch = jiff::Timestamp::constant(1_795_737_600, 0);
-    let sim = Arc::new(SimCluster::new(SimConfig {
-        regions,
-        seed: 7,
-        epoch,
-        ..SimConfig::default()
-    }));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let clock = Clock::Fixed(
-        epoch
-            .checked_add(jiff::SignedDuration::from_secs(30))
-            .unwrap(),
-    );
-    tokio::spawn(tikv_lens::demo::serve_pd(
-        listener,
-        sim,
-        clock,
-        std::future::pending(),
-    ));
-    url
-}
-
 fn gunzip(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     flate2::read::GzDecoder::new(bytes)
@@ -613,7 +587,7 @@ fn gunzip(bytes: &[u8]) -> Vec<u8> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_large_page_is_gzipped_when_asked_and_decompresses_to_the_identity_answer() {
     bounded(async {
-        let pd = simulated_pd(5_000).await;
+        let pd = crate::support::simulated_pd(5_000).await;
         let lens = Lens::start(
             vec![with_cache(cluster("sim", &[pd]), CacheTtls::default())],
             test_limits(),
@@ -689,7 +663,7 @@ async fn a_large_page_is_gzipped_when_asked_and_decompresses_to_the_identity_ans
 #[tokio::test]
 async fn an_identity_tag_does_not_validate_the_gzip_answer() {
     bounded(async {
-        let pd = simulated_pd(500).await;
+        let pd = crate::support::simulated_pd(500).await;
         let lens = Lens::start(
             vec![with_cache(cluster("sim", &[pd]), long_ttls())],
             test_limits(),

@@ -2,42 +2,14 @@
 //! simulated PD (seeded, fixed clock) on one port, tikv-lens on another.
 
 use std::collections::HashSet;
-use std::sync::Arc;
-
-use tikv_lens::demo::{Clock, SimCluster, SimConfig};
 
 use crate::support::{Lens, cluster, test_limits};
 
 const REGIONS: u64 = 100_000;
 
-async fn simulated_pd(regions: u64) -> String {
-    let epoch = jiff::Timestamp::constant(1_795_737_600, 0);
-    let sim = Arc::new(SimCluster::new(SimConfig {
-        regions,
-        seed: 7,
-        epoch,
-        ..SimConfig::default()
-    }));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    // One minute in: no split has happened yet beyond the first, and the clock stands still.
-    let clock = Clock::Fixed(
-        epoch
-            .checked_add(jiff::SignedDuration::from_secs(30))
-            .unwrap(),
-    );
-    tokio::spawn(tikv_lens::demo::serve_pd(
-        listener,
-        sim,
-        clock,
-        std::future::pending(),
-    ));
-    url
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn walking_every_page_visits_every_region_once_in_key_order() {
-    let pd = simulated_pd(REGIONS).await;
+    let pd = crate::support::simulated_pd(REGIONS).await;
     // A debug build renders 10,000-region pages slowly when the other tests load the machine:
     // give PD time (this test is about the walk, not the deadlines).
     let limits = tikv_lens::config::UpstreamLimits {

@@ -509,3 +509,30 @@ impl FakePd {
         paths
     }
 }
+
+/// The simulated PD (seeded, clock standing still) with `regions` regions, on 127.0.0.1:0.
+pub async fn simulated_pd(regions: u64) -> String {
+    let epoch = jiff::Timestamp::constant(1_795_737_600, 0);
+    let sim = std::sync::Arc::new(tikv_lens::demo::SimCluster::new(
+        tikv_lens::demo::SimConfig {
+            regions,
+            seed: 7,
+            epoch,
+            ..tikv_lens::demo::SimConfig::default()
+        },
+    ));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let clock = tikv_lens::demo::Clock::Fixed(
+        epoch
+            .checked_add(jiff::SignedDuration::from_secs(30))
+            .unwrap(),
+    );
+    tokio::spawn(tikv_lens::demo::serve_pd(
+        listener,
+        sim,
+        clock,
+        std::future::pending(),
+    ));
+    url
+}
