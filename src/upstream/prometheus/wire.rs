@@ -51,9 +51,11 @@ pub(crate) struct MatrixSeries {
     pub values: Vec<SamplePair>,
 }
 
-/// `[unix_seconds, "value"]`.
+/// `[unix_seconds, "value"]`. The value text is short (at most 24 bytes for any float Prometheus
+/// prints) and kept inline: a large range answer has hundreds of thousands of them, and one heap
+/// allocation each was most of the cost of reading it.
 #[derive(Debug, Deserialize)]
-pub(crate) struct SamplePair(pub f64, pub String);
+pub(crate) struct SamplePair(pub f64, pub compact_str::CompactString);
 
 /// `[unix_seconds, "text"]` of a string result (the time is the evaluation time, already known).
 #[derive(Debug, Deserialize)]
