@@ -12,7 +12,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
-use axum::http::{HeaderValue, Method, Request, StatusCode, header};
+use axum::http::{Method, Request, header};
 use axum::response::Response;
 use tikv_lens::config::{ClusterConfig, UpstreamLimits};
 use tokio::net::TcpListener;
@@ -284,30 +284,7 @@ async fn answer(registry: &Mutex<Registry>, req: Request<Body>) -> Response {
     } else {
         Canned::new(404, PROM_TEXT, "404 page not found\n")
     };
-    if !canned.delay.is_zero() {
-        // A slow Prometheus; tikv-lens' deadline, not this sleep, decides when the test ends.
-        tokio::time::sleep(canned.delay).await;
-    }
-    let body = if canned.chunked {
-        let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
-            canned.body.chunks(256).map(|c| Ok(c.to_vec())).collect();
-        Body::from_stream(futures::stream::iter(chunks))
-    } else {
-        Body::from(canned.body)
-    };
-    let mut response = Response::new(body);
-    *response.status_mut() = StatusCode::from_u16(canned.status).unwrap();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(canned.content_type),
-    );
-    if canned.content_type == PROM_TEXT {
-        response.headers_mut().insert(
-            "x-content-type-options",
-            HeaderValue::from_static("nosniff"),
-        );
-    }
-    response
+    canned.respond().await
 }
 
 /// A cluster named `name` in front of `pd_urls`, with `prometheus_url` as its Prometheus.

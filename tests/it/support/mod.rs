@@ -201,29 +201,39 @@ async fn answer(routes: &Mutex<Routes>, key: String) -> Response {
         routes.canned.get(&key).cloned()
     };
     let canned = canned.unwrap_or_else(|| Canned::new(404, PD_TEXT, "404 page not found\n"));
-    if !canned.delay.is_zero() {
-        tokio::time::sleep(canned.delay).await;
-    }
-    let body = if canned.chunked {
-        let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
-            canned.body.chunks(256).map(|c| Ok(c.to_vec())).collect();
-        Body::from_stream(futures::stream::iter(chunks))
-    } else {
-        Body::from(canned.body)
-    };
-    let mut response = Response::new(body);
-    *response.status_mut() = StatusCode::from_u16(canned.status).unwrap();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(canned.content_type),
-    );
-    if canned.content_type == PD_TEXT {
+    canned.respond().await
+}
+
+impl Canned {
+    /// The HTTP answer: after the delay, with the status and content type, the body in 256-byte
+    /// chunks when `chunked` (no Content-Length), and `nosniff` on plain text as Go's
+    /// `http.Error` sends it (PD's and Prometheus' error pages alike).
+    pub async fn respond(self) -> Response {
+        if !self.delay.is_zero() {
+            // A slow upstream; tikv-lens' deadline, not this sleep, decides when a test ends.
+            tokio::time::sleep(self.delay).await;
+        }
+        let body = if self.chunked {
+            let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+                self.body.chunks(256).map(|c| Ok(c.to_vec())).collect();
+            Body::from_stream(futures::stream::iter(chunks))
+        } else {
+            Body::from(self.body)
+        };
+        let mut response = Response::new(body);
+        *response.status_mut() = StatusCode::from_u16(self.status).unwrap();
         response.headers_mut().insert(
-            "x-content-type-options",
-            HeaderValue::from_static("nosniff"),
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(self.content_type),
         );
+        if self.content_type == PD_TEXT {
+            response.headers_mut().insert(
+                "x-content-type-options",
+                HeaderValue::from_static("nosniff"),
+            );
+        }
+        response
     }
-    response
 }
 
 /// An address on 127.0.0.1 that refuses connections (bound, then released).
