@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use http_body_util::BodyExt;
-use tikv_lens::demo::{Clock, SimCluster, SimConfig, pd_router};
 use tikv_lens::normalize::{normalize_regions_page, parse_regions_page_wire_only};
+use tikv_sim::{Clock, SimCluster, SimConfig, pd_router};
 use tower::ServiceExt;
 
 const PAGE: usize = 10_240;

@@ -39,14 +39,17 @@ pub enum Command {
     /// Serve the API in front of one cluster (--pd) or several (--config).
     Serve(ServeArgs),
     /// Run tikv-lens in front of an embedded, simulated TiKV cluster (nothing else needed).
+    #[cfg(feature = "demo")]
     Demo(DemoArgs),
     /// Run only the simulated PD (for benchmarks and experiments): point `serve --pd` at it.
+    #[cfg(feature = "demo")]
     SimulatePd(SimulatePdArgs),
     /// Print the OpenAPI document (JSON) and exit.
     Openapi,
 }
 
 /// The simulated cluster's shape, shared by `demo` and `simulate-pd`.
+#[cfg(feature = "demo")]
 #[derive(Debug, Clone, Args)]
 pub struct SimArgs {
     /// TiKV stores in the simulated cluster (at least 3).
@@ -61,6 +64,7 @@ pub struct SimArgs {
 }
 
 /// Flags of `tikv-lens demo`.
+#[cfg(feature = "demo")]
 #[derive(Debug, Clone, Args)]
 pub struct DemoArgs {
     /// Address tikv-lens listens on.
@@ -103,6 +107,7 @@ impl ServeTlsArgs {
 }
 
 /// Flags of `tikv-lens simulate-pd`.
+#[cfg(feature = "demo")]
 #[derive(Debug, Clone, Args)]
 pub struct SimulatePdArgs {
     /// Address the simulated PD listens on.

@@ -36,7 +36,6 @@
 
 pub mod api;
 pub mod config;
-pub mod demo;
 pub mod error;
 pub mod freshness;
 pub mod guard;

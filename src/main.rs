@@ -4,13 +4,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use clap::error::ErrorKind;
-use std::sync::Arc;
 
-use tikv_lens::config::{
-    Cli, ClusterConfig, Command, DemoArgs, LogFormat, ServeArgs, ServeConfig, SimArgs,
-    SimulatePdArgs, UpstreamLimits,
-};
-use tikv_lens::demo::{Clock, SimCluster, SimConfig};
+#[cfg(feature = "demo")]
+mod demo;
+
+use tikv_lens::config::{Cli, Command, LogFormat, ServeArgs, ServeConfig};
 use tikv_lens::state::AppState;
 use tikv_lens::tls::CertKey;
 use tracing_subscriber::EnvFilter;
@@ -42,6 +40,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Serve(args) => serve(args),
+        #[cfg(feature = "demo")]
         Command::Demo(args) => {
             let tls = match args.tls.load() {
                 Ok(tls) => tls,
@@ -51,11 +50,12 @@ fn main() -> ExitCode {
                 }
             };
             init_tracing(args.log_format);
-            block_on(demo(args, tls))
+            block_on(demo::demo(args, tls))
         }
+        #[cfg(feature = "demo")]
         Command::SimulatePd(args) => {
             init_tracing(LogFormat::Text);
-            block_on(simulate_pd(args))
+            block_on(demo::simulate_pd(args))
         }
     }
 }
@@ -77,91 +77,9 @@ fn block_on(work: impl std::future::Future<Output = anyhow::Result<()>>) -> Exit
     }
 }
 
-fn sim_cluster(args: &SimArgs) -> Arc<SimCluster> {
-    Arc::new(SimCluster::new(SimConfig {
-        stores: usize::from(args.stores),
-        regions: args.regions,
-        seed: args.seed,
-        // The scenario starts now: the first store outage comes two minutes after launch.
-        epoch: jiff::Timestamp::now(),
-        ..SimConfig::default()
-    }))
-}
-
-/// `tikv-lens demo`: a simulated PD on an ephemeral loopback port, and tikv-lens in front of it,
-/// talking to it over HTTP exactly as to a real PD.
-async fn demo(args: DemoArgs, tls: Option<Arc<CertKey>>) -> anyhow::Result<()> {
-    use anyhow::Context;
-    let sim = sim_cluster(&args.sim);
-    let pd_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .context("cannot open a port for the simulated PD")?;
-    let pd_addr = pd_listener.local_addr()?;
-    tokio::spawn(tikv_lens::demo::serve_pd(
-        pd_listener,
-        Arc::clone(&sim),
-        Clock::System,
-        std::future::pending(),
-    ));
-    // The simulated Prometheus scrapes the same simulated stores (a store's status address is
-    // its `instance`), so the joins and charts of the API have data.
-    let prometheus_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .context("cannot open a port for the simulated Prometheus")?;
-    let prometheus_addr = prometheus_listener.local_addr()?;
-    tokio::spawn(tikv_lens::demo::serve_prometheus(
-        prometheus_listener,
-        sim,
-        Clock::System,
-        std::future::pending(),
-    ));
-
-    let config = ServeConfig {
-        listen: args.listen,
-        tls,
-        clusters: vec![ClusterConfig {
-            name: "default".to_owned(),
-            pd_endpoints: vec![format!("http://{pd_addr}").parse()?],
-            prometheus: Some(format!("http://{prometheus_addr}").parse()?),
-            cache: Default::default(),
-            security: Default::default(),
-        }],
-        upstream: UpstreamLimits::default(),
-        access: Default::default(),
-        log_format: args.log_format,
-    };
-    let state = AppState::new(&config).context("cannot build the HTTP client")?;
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .with_context(|| {
-            format!(
-                "cannot listen on {} (pick another with --listen)",
-                config.listen
-            )
-        })?;
-    let scheme = if config.tls.is_some() {
-        "https"
-    } else {
-        "http"
-    };
-    let base = format!("{scheme}://{}", listener.local_addr()?);
-    println!(
-        "tikv-lens demo: a simulated TiKV cluster ({} stores, {} regions, seed {}) behind tikv-lens\n\
-         \n  API       {base}/api/v1/clusters/default\
-         \n  Docs      {base}/docs\
-         \n  Try       curl -s {base}/api/v1/clusters/default/stores | jq .\
-         \n  PD (sim)  http://{pd_addr}\
-         \n  Prometheus (sim)  http://{prometheus_addr}\n\
-         \nThe cluster lives: load follows the day, regions split, leaders move, and every 10 minutes\n\
-         the last store goes disconnected (2:00), then down, and comes back (8:00). Ctrl-C stops.",
-        args.sim.stores, args.sim.regions, args.sim.seed
-    );
-    serve_on(listener, state, config.tls.as_deref()).await
-}
-
 /// Serves the API on `listener`, over HTTPS when a certificate is configured, until SIGINT or
 /// SIGTERM.
-async fn serve_on(
+pub(crate) async fn serve_on(
     listener: tokio::net::TcpListener,
     state: AppState,
     tls: Option<&CertKey>,
@@ -178,18 +96,6 @@ async fn serve_on(
     Ok(())
 }
 
-/// `tikv-lens simulate-pd`: only the simulated PD, for benchmarks against a separate tikv-lens.
-async fn simulate_pd(args: SimulatePdArgs) -> anyhow::Result<()> {
-    use anyhow::Context;
-    let sim = sim_cluster(&args.sim);
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
-    println!("simulated PD at http://{}", listener.local_addr()?);
-    tikv_lens::demo::serve_pd(listener, sim, Clock::System, shutdown_signal()).await?;
-    Ok(())
-}
-
 fn serve(args: ServeArgs) -> ExitCode {
     let config = match args.into_config() {
         Ok(config) => config,
@@ -199,20 +105,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         }
     };
     init_tracing(config.log_format);
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(run(config)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    block_on(run(config))
 }
 
 async fn run(config: ServeConfig) -> anyhow::Result<()> {
@@ -235,7 +128,7 @@ async fn run(config: ServeConfig) -> anyhow::Result<()> {
 }
 
 /// Resolves on SIGINT or SIGTERM.
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

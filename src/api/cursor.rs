@@ -22,7 +22,7 @@ pub(crate) struct Cursor {
 }
 
 impl Cursor {
-    pub fn encode(&self, cluster: &str) -> String {
+    pub(super) fn encode(&self, cluster: &str) -> String {
         let mut bytes = Vec::with_capacity(self.start_key.len() + 9);
         bytes.push(VERSION);
         bytes.extend_from_slice(&crc32fast::hash(cluster.as_bytes()).to_be_bytes());
@@ -32,7 +32,7 @@ impl Cursor {
         URL_SAFE_NO_PAD.encode(bytes)
     }
 
-    pub fn decode(cluster: &str, raw: &str) -> Result<Cursor, ApiError> {
+    pub(super) fn decode(cluster: &str, raw: &str) -> Result<Cursor, ApiError> {
         let bad = |why: &str| ApiError::BadParameter {
             parameter: "cursor",
             detail: format!(

@@ -68,7 +68,7 @@ impl std::fmt::Debug for ResponseCache {
 
 impl ResponseCache {
     /// A cache holding at most `max_bytes` of bodies.
-    pub fn new(upstream: super::Upstream, max_bytes: u64, stale_window: Duration) -> Self {
+    pub(crate) fn new(upstream: super::Upstream, max_bytes: u64, stale_window: Duration) -> Self {
         let entries = moka::future::Cache::builder()
             .max_capacity(max_bytes)
             .weigher(|key: &String, value: &Arc<Cached>| {
@@ -91,13 +91,13 @@ impl ResponseCache {
         }
     }
 
-    pub fn stats(&self) -> &Arc<CacheStats> {
+    pub(crate) fn stats(&self) -> &Arc<CacheStats> {
         &self.stats
     }
 
     /// The cached answer of `key`, or the result of `fetch` (shared with concurrent callers of
     /// the same key, and kept for `ttl`).
-    pub async fn get_or_fetch<F>(
+    pub(crate) async fn get_or_fetch<F>(
         &self,
         key: String,
         ttl: Duration,

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use tikv_lens::config::{CacheTtls, ClusterConfig};
-use tikv_lens::demo::{Clock, SimCluster, SimConfig};
+use tikv_sim::{Clock, SimCluster, SimConfig};
 
 use crate::support::{Lens, test_limits};
 
@@ -26,13 +26,13 @@ async fn every_api_endpoint_answers_on_the_demo_cluster() {
         format!("http://{}", pd.local_addr().unwrap()),
         format!("http://{}", prom.local_addr().unwrap()),
     );
-    tokio::spawn(tikv_lens::demo::serve_pd(
+    tokio::spawn(tikv_sim::serve_pd(
         pd,
         Arc::clone(&sim),
         Clock::Fixed(now),
         std::future::pending(),
     ));
-    tokio::spawn(tikv_lens::demo::serve_prometheus(
+    tokio::spawn(tikv_sim::serve_prometheus(
         prom,
         sim,
         Clock::Fixed(now),

@@ -21,15 +21,15 @@ use tokio::sync::oneshot;
 use super::{Canned, Lens, test_limits};
 
 /// Prometheus' content type for API answers (success and error).
-pub const PROM_JSON: &str = "application/json";
+pub(crate) const PROM_JSON: &str = "application/json";
 /// Prometheus' content type for its router's 404 and 405 pages.
-pub const PROM_TEXT: &str = "text/plain; charset=utf-8";
+pub(crate) const PROM_TEXT: &str = "text/plain; charset=utf-8";
 
-pub const QUERY: &str = "/api/v1/query";
-pub const QUERY_RANGE: &str = "/api/v1/query_range";
+pub(crate) const QUERY: &str = "/api/v1/query";
+pub(crate) const QUERY_RANGE: &str = "/api/v1/query_range";
 
 /// The bytes of a fixture under `tests/fixtures/prometheus/`.
-pub fn prometheus_fixture(name: &str) -> Vec<u8> {
+pub(crate) fn prometheus_fixture(name: &str) -> Vec<u8> {
     let path = format!(
         "{}/tests/fixtures/prometheus/{name}",
         env!("CARGO_MANIFEST_DIR")
@@ -38,13 +38,13 @@ pub fn prometheus_fixture(name: &str) -> Vec<u8> {
 }
 
 /// A Prometheus fixture parsed as JSON, for computing expectations independently of tikv-lens.
-pub fn prometheus_fixture_json(name: &str) -> serde_json::Value {
+pub(crate) fn prometheus_fixture_json(name: &str) -> serde_json::Value {
     serde_json::from_slice(&prometheus_fixture(name))
         .unwrap_or_else(|e| panic!("fixture {name}: {e}"))
 }
 
 /// A fixture's captured status and content type, from `index.json`, with its bytes.
-pub fn prometheus_canned(name: &str) -> Canned {
+pub(crate) fn prometheus_canned(name: &str) -> Canned {
     let index = prometheus_fixture_json("index.json");
     let case = index["cases"]
         .as_array()
@@ -62,13 +62,13 @@ pub fn prometheus_canned(name: &str) -> Canned {
 }
 
 /// A 200 JSON answer with a body built by the test.
-pub fn prom_json(body: impl Into<Vec<u8>>) -> Canned {
+pub(crate) fn prom_json(body: impl Into<Vec<u8>>) -> Canned {
     Canned::new(200, PROM_JSON, body)
 }
 
 /// One request the fake received.
 #[derive(Debug, Clone)]
-pub struct Received {
+pub(crate) struct Received {
     pub method: Method,
     pub path: String,
     /// The request's `Content-Type`, if any.
@@ -81,7 +81,7 @@ pub struct Received {
 
 impl Received {
     /// A parameter's value the way Prometheus reads it: the form body first, then the URL.
-    pub fn param(&self, name: &str) -> Option<&str> {
+    pub(crate) fn param(&self, name: &str) -> Option<&str> {
         self.form_params
             .iter()
             .chain(&self.url_params)
@@ -90,7 +90,7 @@ impl Received {
     }
 
     /// Every value given for `name` (URL and form), to catch duplicates.
-    pub fn all(&self, name: &str) -> Vec<&str> {
+    pub(crate) fn all(&self, name: &str) -> Vec<&str> {
         self.form_params
             .iter()
             .chain(&self.url_params)
@@ -100,12 +100,12 @@ impl Received {
     }
 
     /// The decoded PromQL, or `""`.
-    pub fn query(&self) -> &str {
+    pub(crate) fn query(&self) -> &str {
         self.param("query").unwrap_or_default()
     }
 
     /// The names of every parameter received, sorted, without duplicates.
-    pub fn names(&self) -> Vec<&str> {
+    pub(crate) fn names(&self) -> Vec<&str> {
         let mut names: Vec<&str> = self
             .form_params
             .iter()
@@ -129,14 +129,14 @@ struct Registry {
 }
 
 /// The fake Prometheus. Dropping it stops the server.
-pub struct FakePrometheus {
+pub(crate) struct FakePrometheus {
     pub addr: SocketAddr,
     registry: Arc<Mutex<Registry>>,
     _shutdown: oneshot::Sender<()>,
 }
 
 impl FakePrometheus {
-    pub async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let registry = Arc::new(Mutex::new(Registry::default()));
@@ -161,12 +161,12 @@ impl FakePrometheus {
         }
     }
 
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
 
     /// Answers `path` with `canned` when the decoded `query` parameter is exactly `promql`.
-    pub fn answer(&self, path: &str, promql: &str, canned: Canned) -> &Self {
+    pub(crate) fn answer(&self, path: &str, promql: &str, canned: Canned) -> &Self {
         self.registry
             .lock()
             .unwrap()
@@ -176,18 +176,18 @@ impl FakePrometheus {
     }
 
     /// Answers `path` with a fixture (its captured status and content type) for this PromQL.
-    pub fn answer_fixture(&self, path: &str, promql: &str, fixture_name: &str) -> &Self {
+    pub(crate) fn answer_fixture(&self, path: &str, promql: &str, fixture_name: &str) -> &Self {
         self.answer(path, promql, prometheus_canned(fixture_name))
     }
 
     /// Answers every request on `path` that has no (path, query) answer with `canned`.
-    pub fn answer_any(&self, path: &str, canned: Canned) -> &Self {
+    pub(crate) fn answer_any(&self, path: &str, canned: Canned) -> &Self {
         self.answer_with(path, move |_| canned.clone())
     }
 
     /// Answers every request on `path` that has no (path, query) answer with what `responder`
     /// builds from the request (e.g. a body chosen by the metric named in the PromQL).
-    pub fn answer_with(
+    pub(crate) fn answer_with(
         &self,
         path: &str,
         responder: impl Fn(&Received) -> Canned + Send + Sync + 'static,
@@ -201,7 +201,7 @@ impl FakePrometheus {
     }
 
     /// How many requests `path` received (any method, any parameters).
-    pub fn hits(&self, path: &str) -> usize {
+    pub(crate) fn hits(&self, path: &str) -> usize {
         self.registry
             .lock()
             .unwrap()
@@ -212,17 +212,17 @@ impl FakePrometheus {
     }
 
     /// Requests received on every path.
-    pub fn total_hits(&self) -> usize {
+    pub(crate) fn total_hits(&self) -> usize {
         self.registry.lock().unwrap().hits.values().sum()
     }
 
     /// Every request received, in arrival order.
-    pub fn received(&self) -> Vec<Received> {
+    pub(crate) fn received(&self) -> Vec<Received> {
         self.registry.lock().unwrap().received.clone()
     }
 
     /// Every request received on `path`, in arrival order.
-    pub fn received_on(&self, path: &str) -> Vec<Received> {
+    pub(crate) fn received_on(&self, path: &str) -> Vec<Received> {
         self.received()
             .into_iter()
             .filter(|r| r.path == path)
@@ -230,7 +230,7 @@ impl FakePrometheus {
     }
 
     /// The last request received on `path`; panics when there was none.
-    pub fn last(&self, path: &str) -> Received {
+    pub(crate) fn last(&self, path: &str) -> Received {
         self.received_on(path)
             .pop()
             .unwrap_or_else(|| panic!("the fake Prometheus received nothing on {path}"))
@@ -288,7 +288,7 @@ async fn answer(registry: &Mutex<Registry>, req: Request<Body>) -> Response {
 }
 
 /// A cluster named `name` in front of `pd_urls`, with `prometheus_url` as its Prometheus.
-pub fn cluster_with_prometheus(
+pub(crate) fn cluster_with_prometheus(
     name: &str,
     pd_urls: &[String],
     prometheus_url: &str,
@@ -305,12 +305,12 @@ pub fn cluster_with_prometheus(
 impl Lens {
     /// One cluster named `default` in front of `pd_urls` and `prometheus_url`, with test-sized
     /// deadlines.
-    pub async fn start_with_prometheus(pd_urls: &[String], prometheus_url: &str) -> Self {
+    pub(crate) async fn start_with_prometheus(pd_urls: &[String], prometheus_url: &str) -> Self {
         Self::start_with_prometheus_limits(pd_urls, prometheus_url, test_limits()).await
     }
 
     /// As [`Lens::start_with_prometheus`], with these limits.
-    pub async fn start_with_prometheus_limits(
+    pub(crate) async fn start_with_prometheus_limits(
         pd_urls: &[String],
         prometheus_url: &str,
         limits: UpstreamLimits,
@@ -324,6 +324,6 @@ impl Lens {
 }
 
 /// `text` percent-encoded for a URL query string.
-pub fn urlencode(text: &str) -> String {
+pub(crate) fn urlencode(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }

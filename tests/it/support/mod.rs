@@ -17,21 +17,21 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 /// PD's `rd.JSON` content type (indented bodies, JSON-string errors).
-pub const PD_JSON: &str = "application/json; charset=UTF-8";
+pub(crate) const PD_JSON: &str = "application/json; charset=UTF-8";
 /// PD's `rd.Data` content type (compact easyjson region bodies).
-pub const PD_DATA: &str = "application/octet-stream";
+pub(crate) const PD_DATA: &str = "application/octet-stream";
 /// PD's `http.Error` content type (redirector, rate limiter, unknown route).
-pub const PD_TEXT: &str = "text/plain; charset=utf-8";
+pub(crate) const PD_TEXT: &str = "text/plain; charset=utf-8";
 
 /// The bytes of a fixture under `tests/fixtures/pd/`.
-pub fn fixture(name: &str) -> Vec<u8> {
+pub(crate) fn fixture(name: &str) -> Vec<u8> {
     let path = format!("{}/tests/fixtures/pd/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {path}: {e}"))
 }
 
 /// One canned answer.
 #[derive(Clone)]
-pub struct Canned {
+pub(crate) struct Canned {
     pub status: u16,
     pub content_type: &'static str,
     pub body: Vec<u8>,
@@ -43,7 +43,7 @@ pub struct Canned {
 }
 
 impl Canned {
-    pub fn new(status: u16, content_type: &'static str, body: impl Into<Vec<u8>>) -> Self {
+    pub(crate) fn new(status: u16, content_type: &'static str, body: impl Into<Vec<u8>>) -> Self {
         Self {
             status,
             content_type,
@@ -54,17 +54,17 @@ impl Canned {
     }
 
     /// A 200 `rd.JSON` answer with a fixture's bytes.
-    pub fn json(fixture_name: &str) -> Self {
+    pub(crate) fn json(fixture_name: &str) -> Self {
         Self::new(200, PD_JSON, fixture(fixture_name))
     }
 
-    pub fn delayed(mut self, delay: Duration) -> Self {
+    pub(crate) fn delayed(mut self, delay: Duration) -> Self {
         self.delay = delay;
         self
     }
 
     /// Streams the body in 256-byte chunks, without `Content-Length`.
-    pub fn chunked(mut self) -> Self {
+    pub(crate) fn chunked(mut self) -> Self {
         self.chunked = true;
         self
     }
@@ -77,14 +77,14 @@ struct Routes {
 }
 
 /// A fake PD endpoint. Unknown paths answer like gorilla/mux: 404 `404 page not found`.
-pub struct FakePd {
+pub(crate) struct FakePd {
     pub addr: SocketAddr,
     routes: Arc<Mutex<Routes>>,
     _shutdown: oneshot::Sender<()>,
 }
 
 impl FakePd {
-    pub async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let routes = Arc::new(Mutex::new(Routes::default()));
@@ -115,7 +115,7 @@ impl FakePd {
     }
 
     /// Answers `path_and_query` (exactly as tikv-lens sends it) with `canned`.
-    pub fn serve(&self, path_and_query: &str, canned: Canned) -> &Self {
+    pub(crate) fn serve(&self, path_and_query: &str, canned: Canned) -> &Self {
         self.routes
             .lock()
             .unwrap()
@@ -125,13 +125,13 @@ impl FakePd {
     }
 
     /// Answers `path_and_query` with a 200 `rd.JSON` fixture.
-    pub fn serve_json(&self, path_and_query: &str, fixture_name: &str) -> &Self {
+    pub(crate) fn serve_json(&self, path_and_query: &str, fixture_name: &str) -> &Self {
         self.serve(path_and_query, Canned::json(fixture_name))
     }
 
     /// The healthy v8.5 cluster of the shared fixtures: members, health, status, stores,
     /// store 1, region count.
-    pub fn serve_v85_cluster(&self) -> &Self {
+    pub(crate) fn serve_v85_cluster(&self) -> &Self {
         self.serve_json("/pd/api/v1/members", "members.json")
             .serve_json("/pd/api/v1/health", "health.json")
             .serve_json("/pd/api/v1/status", "status.json")
@@ -147,7 +147,7 @@ impl FakePd {
 
     /// PD's region checker answers (`rd.Data` bodies): the down-, pending- and learner-peer
     /// fixtures, and PD's empty list (`{"count":0,"regions":[]}`) for the other kinds.
-    pub fn serve_region_checks(&self) -> &Self {
+    pub(crate) fn serve_region_checks(&self) -> &Self {
         for kind in [
             "miss-peer",
             "extra-peer",
@@ -174,7 +174,7 @@ impl FakePd {
     }
 
     /// How many requests `path_and_query` received.
-    pub fn hits(&self, path_and_query: &str) -> usize {
+    pub(crate) fn hits(&self, path_and_query: &str) -> usize {
         self.routes
             .lock()
             .unwrap()
@@ -185,11 +185,11 @@ impl FakePd {
     }
 
     /// Requests received on every path.
-    pub fn total_hits(&self) -> usize {
+    pub(crate) fn total_hits(&self) -> usize {
         self.routes.lock().unwrap().hits.values().sum()
     }
 
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
 }
@@ -208,7 +208,7 @@ impl Canned {
     /// The HTTP answer: after the delay, with the status and content type, the body in 256-byte
     /// chunks when `chunked` (no Content-Length), and `nosniff` on plain text as Go's
     /// `http.Error` sends it (PD's and Prometheus' error pages alike).
-    pub async fn respond(self) -> Response {
+    pub(crate) async fn respond(self) -> Response {
         if !self.delay.is_zero() {
             // A slow upstream; tikv-lens' deadline, not this sleep, decides when a test ends.
             tokio::time::sleep(self.delay).await;
@@ -237,7 +237,7 @@ impl Canned {
 }
 
 /// An address on 127.0.0.1 that refuses connections (bound, then released).
-pub async fn refused_url() -> String {
+pub(crate) async fn refused_url() -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     drop(listener);
@@ -245,14 +245,14 @@ pub async fn refused_url() -> String {
 }
 
 /// The real tikv-lens server on 127.0.0.1:0.
-pub struct Lens {
+pub(crate) struct Lens {
     pub base: String,
     client: reqwest::Client,
     _shutdown: oneshot::Sender<()>,
 }
 
 /// A JSON answer of tikv-lens.
-pub struct Answer {
+pub(crate) struct Answer {
     pub status: u16,
     pub content_type: String,
     pub headers: reqwest::header::HeaderMap,
@@ -261,18 +261,18 @@ pub struct Answer {
 
 impl Lens {
     /// One cluster named `default` in front of `pd_urls`, with test-sized deadlines.
-    pub async fn single(pd_urls: &[String]) -> Self {
+    pub(crate) async fn single(pd_urls: &[String]) -> Self {
         Self::start(vec![cluster("default", pd_urls)], test_limits()).await
     }
 
     /// One cluster named `default` with the production cache TTLs (`cluster()` uses none).
-    pub async fn single_cached(pd_urls: &[String]) -> Self {
+    pub(crate) async fn single_cached(pd_urls: &[String]) -> Self {
         let mut c = cluster("default", pd_urls);
         c.cache = tikv_lens::config::CacheTtls::default();
         Self::start(vec![c], test_limits()).await
     }
 
-    pub async fn start(clusters: Vec<ClusterConfig>, limits: UpstreamLimits) -> Self {
+    pub(crate) async fn start(clusters: Vec<ClusterConfig>, limits: UpstreamLimits) -> Self {
         let state = AppState::from_clusters(&clusters, limits).unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -296,11 +296,11 @@ impl Lens {
     }
 
     /// GETs `path` and parses the body as JSON (`null` when there is none).
-    pub async fn get(&self, path: &str) -> Answer {
+    pub(crate) async fn get(&self, path: &str) -> Answer {
         self.request(reqwest::Method::GET, path).await
     }
 
-    pub async fn request(&self, method: reqwest::Method, path: &str) -> Answer {
+    pub(crate) async fn request(&self, method: reqwest::Method, path: &str) -> Answer {
         let response = self
             .client
             .request(method, format!("{}{path}", self.base))
@@ -334,7 +334,7 @@ impl Lens {
     }
 
     /// GETs `path` and returns the raw body text.
-    pub async fn get_text(&self, path: &str) -> (u16, String) {
+    pub(crate) async fn get_text(&self, path: &str) -> (u16, String) {
         let response = self
             .client
             .get(format!("{}{path}", self.base))
@@ -348,7 +348,7 @@ impl Lens {
 
 impl Answer {
     /// Asserts a problem+json answer with this status, and returns it.
-    pub fn problem(&self, status: u16) -> &serde_json::Value {
+    pub(crate) fn problem(&self, status: u16) -> &serde_json::Value {
         assert_eq!(self.status, status, "body: {}", self.json);
         assert_eq!(
             self.content_type, "application/problem+json",
@@ -374,7 +374,7 @@ impl Answer {
     }
 
     /// Asserts a 200 JSON answer and returns the body.
-    pub fn ok(&self) -> &serde_json::Value {
+    pub(crate) fn ok(&self) -> &serde_json::Value {
         assert_eq!(self.status, 200, "body: {}", self.json);
         assert!(
             self.content_type.starts_with("application/json"),
@@ -385,7 +385,7 @@ impl Answer {
     }
 }
 
-pub fn cluster(name: &str, pd_urls: &[String]) -> ClusterConfig {
+pub(crate) fn cluster(name: &str, pd_urls: &[String]) -> ClusterConfig {
     ClusterConfig {
         name: name.to_owned(),
         pd_endpoints: pd_urls.iter().map(|u| u.parse().unwrap()).collect(),
@@ -396,7 +396,7 @@ pub fn cluster(name: &str, pd_urls: &[String]) -> ClusterConfig {
 }
 
 /// Deadlines short enough for fault tests to end quickly.
-pub fn test_limits() -> UpstreamLimits {
+pub(crate) fn test_limits() -> UpstreamLimits {
     UpstreamLimits {
         pd_timeout: Duration::from_secs(3),
         pd_attempt_timeout: Duration::from_millis(700),
@@ -411,34 +411,34 @@ pub fn test_limits() -> UpstreamLimits {
 
 /// The bytes a PD size string stands for, computed independently of the crate's parser:
 /// `mantissa * 1024^power`, rounded to whole bytes (`binary_bytes(1.747, 4)` for `"1.747TiB"`).
-pub fn binary_bytes(mantissa: f64, power: i32) -> u64 {
+pub(crate) fn binary_bytes(mantissa: f64, power: i32) -> u64 {
     (mantissa * 1024f64.powi(power)).round() as u64
 }
 
 /// `"<m>MiB"` in bytes.
-pub fn mib(mantissa: f64) -> u64 {
+pub(crate) fn mib(mantissa: f64) -> u64 {
     binary_bytes(mantissa, 2)
 }
 
 /// `"<m>GiB"` in bytes.
-pub fn gib(mantissa: f64) -> u64 {
+pub(crate) fn gib(mantissa: f64) -> u64 {
     binary_bytes(mantissa, 3)
 }
 
 /// `"<m>TiB"` in bytes.
-pub fn tib(mantissa: f64) -> u64 {
+pub(crate) fn tib(mantissa: f64) -> u64 {
     binary_bytes(mantissa, 4)
 }
 
 /// A PD `rd.JSON` error body: the message as a JSON string plus PD's trailing newline.
-pub fn pd_json_string(message: &str) -> Vec<u8> {
+pub(crate) fn pd_json_string(message: &str) -> Vec<u8> {
     let mut body = serde_json::to_vec(message).unwrap();
     body.push(b'\n');
     body
 }
 
 /// The ids of a store list answer, in the order served.
-pub fn store_ids(body: &serde_json::Value) -> Vec<String> {
+pub(crate) fn store_ids(body: &serde_json::Value) -> Vec<String> {
     body["stores"]
         .as_array()
         .unwrap_or_else(|| panic!("no stores array: {body}"))
@@ -453,7 +453,7 @@ pub fn store_ids(body: &serde_json::Value) -> Vec<String> {
 }
 
 /// The store with this id in a store list answer.
-pub fn store_with_id<'a>(body: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+pub(crate) fn store_with_id<'a>(body: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
     body["stores"]
         .as_array()
         .unwrap_or_else(|| panic!("no stores array: {body}"))
@@ -463,20 +463,20 @@ pub fn store_with_id<'a>(body: &'a serde_json::Value, id: &str) -> &'a serde_jso
 }
 
 /// A fixture parsed as JSON, for tests that build a variant of it.
-pub fn fixture_json(name: &str) -> serde_json::Value {
+pub(crate) fn fixture_json(name: &str) -> serde_json::Value {
     serde_json::from_slice(&fixture(name)).unwrap_or_else(|e| panic!("fixture {name}: {e}"))
 }
 
-pub mod real_prometheus;
-pub mod tikv_history;
+pub(crate) mod real_prometheus;
+pub(crate) mod tikv_history;
 
-pub mod fake_prometheus;
+pub(crate) mod fake_prometheus;
 
 impl Lens {
     /// Like [`Lens::start`], with the state built the way `tikv-lens serve` builds it
     /// (`AppState::new`), so that `access` (tokens, CORS origins, rate limit, request deadline)
     /// applies.
-    pub async fn start_with_access(
+    pub(crate) async fn start_with_access(
         clusters: Vec<ClusterConfig>,
         limits: UpstreamLimits,
         access: tikv_lens::config::AccessConfig,
@@ -513,7 +513,7 @@ impl Lens {
 
 impl FakePd {
     /// Every path and query received, sorted, each once.
-    pub fn paths(&self) -> Vec<String> {
+    pub(crate) fn paths(&self) -> Vec<String> {
         let mut paths: Vec<String> = self.routes.lock().unwrap().hits.keys().cloned().collect();
         paths.sort_unstable();
         paths
@@ -521,24 +521,22 @@ impl FakePd {
 }
 
 /// The simulated PD (seeded, clock standing still) with `regions` regions, on 127.0.0.1:0.
-pub async fn simulated_pd(regions: u64) -> String {
+pub(crate) async fn simulated_pd(regions: u64) -> String {
     let epoch = jiff::Timestamp::constant(1_795_737_600, 0);
-    let sim = std::sync::Arc::new(tikv_lens::demo::SimCluster::new(
-        tikv_lens::demo::SimConfig {
-            regions,
-            seed: 7,
-            epoch,
-            ..tikv_lens::demo::SimConfig::default()
-        },
-    ));
+    let sim = std::sync::Arc::new(tikv_sim::SimCluster::new(tikv_sim::SimConfig {
+        regions,
+        seed: 7,
+        epoch,
+        ..tikv_sim::SimConfig::default()
+    }));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let clock = tikv_lens::demo::Clock::Fixed(
+    let clock = tikv_sim::Clock::Fixed(
         epoch
             .checked_add(jiff::SignedDuration::from_secs(30))
             .unwrap(),
     );
-    tokio::spawn(tikv_lens::demo::serve_pd(
+    tokio::spawn(tikv_sim::serve_pd(
         listener,
         sim,
         clock,

@@ -17,7 +17,7 @@ const HOW_TO_INSTALL: &str = "the real-Prometheus tests need Debian's prometheus
 `sudo apt-get install --no-install-recommends prometheus`";
 
 /// A running Prometheus.
-pub struct RealPrometheus {
+pub(crate) struct RealPrometheus {
     pub url: String,
     child: Mutex<Child>,
     /// Held open for the life of the server; closing it stops the server.
@@ -26,7 +26,7 @@ pub struct RealPrometheus {
 
 impl RealPrometheus {
     /// Stops the server now (for tests of a Prometheus that dies).
-    pub fn kill(&self) {
+    pub(crate) fn kill(&self) {
         if let Ok(mut lifeline) = self._lifeline.lock() {
             lifeline.take();
         }
@@ -37,13 +37,13 @@ impl RealPrometheus {
 }
 
 /// The shared Prometheus of the test binary, started on first use.
-pub fn shared() -> &'static RealPrometheus {
+pub(crate) fn shared() -> &'static RealPrometheus {
     static SHARED: OnceLock<RealPrometheus> = OnceLock::new();
     SHARED.get_or_init(|| start_with_history(&blocks_dir()))
 }
 
 /// A Prometheus of its own over a copy of the same history, for tests that kill it.
-pub fn private() -> RealPrometheus {
+pub(crate) fn private() -> RealPrometheus {
     let source = blocks_dir();
     let copy = scratch_dir("tsdb-copy").join("data");
     copy_dir(&source, &copy);

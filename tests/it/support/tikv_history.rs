@@ -12,74 +12,74 @@
 use std::fmt::Write;
 
 /// The last grid point of the history, Unix seconds (2026-11-27T00:00:00Z).
-pub const END_S: i64 = 1_795_737_600;
+pub(crate) const END_S: i64 = 1_795_737_600;
 /// Scrape interval, seconds.
-pub const STEP_S: i64 = 15;
+pub(crate) const STEP_S: i64 = 15;
 /// Window length, seconds.
-pub const WINDOW_S: i64 = 3600;
+pub(crate) const WINDOW_S: i64 = 3600;
 /// Stores in the history.
-pub const STORES: usize = 4;
+pub(crate) const STORES: usize = 4;
 /// The store index that dies, and when (seconds before [`END_S`]).
-pub const DEAD_INDEX: usize = 3;
-pub const DEAD_BEFORE_END_S: i64 = WINDOW_S * 60 / 100;
+pub(crate) const DEAD_INDEX: usize = 3;
+pub(crate) const DEAD_BEFORE_END_S: i64 = WINDOW_S * 60 / 100;
 
 /// PD's id for store index `i`.
-pub fn store_id(i: usize) -> u64 {
+pub(crate) fn store_id(i: usize) -> u64 {
     if i == 0 { 1 } else { 3 + i as u64 }
 }
 
 /// The `instance` label (PD's `status_address`) of store index `i`.
-pub fn instance(i: usize) -> String {
+pub(crate) fn instance(i: usize) -> String {
     format!("tikv-{i}:20180")
 }
 
 /// PD's `address` of store index `i`.
-pub fn address(i: usize) -> String {
+pub(crate) fn address(i: usize) -> String {
     format!("tikv-{i}:20160")
 }
 
-pub const GIB: u64 = 1 << 30;
+pub(crate) const GIB: u64 = 1 << 30;
 
 /// CPU cores store `i` uses (its counter grows by exactly this many seconds per second).
-pub fn cpu_cores(i: usize) -> f64 {
+pub(crate) fn cpu_cores(i: usize) -> f64 {
     (i + 1) as f64
 }
 
 /// Resident memory of store `i`, bytes.
-pub fn memory_bytes(i: usize) -> u64 {
+pub(crate) fn memory_bytes(i: usize) -> u64 {
     (i as u64 + 1) * GIB
 }
 
 /// gRPC requests per second of store `i` (GC excluded).
-pub fn grpc_qps(i: usize) -> f64 {
+pub(crate) fn grpc_qps(i: usize) -> f64 {
     100.0 * (i + 1) as f64
 }
 
 /// gRPC histogram buckets, TiKV's: 50 µs doubling, 22 of them, then +Inf.
-pub fn grpc_buckets() -> Vec<f64> {
+pub(crate) fn grpc_buckets() -> Vec<f64> {
     (0..22).map(|k| 5e-5 * f64::from(1u32 << k)).collect()
 }
 
 /// Every observation falls in (0.0008, 0.0016], so Prometheus' linear interpolation puts the
 /// p99 at 0.0008 + 0.0008 × 0.99.
-pub const GRPC_P99_SECONDS: f64 = 0.0008 + 0.0008 * 0.99;
+pub(crate) const GRPC_P99_SECONDS: f64 = 0.0008 + 0.0008 * 0.99;
 const OBSERVATION_SECONDS: f64 = 0.001;
 
-pub fn region_count(i: usize) -> u64 {
+pub(crate) fn region_count(i: usize) -> u64 {
     1000 + 10 * i as u64
 }
 
-pub fn leader_count(i: usize) -> u64 {
+pub(crate) fn leader_count(i: usize) -> u64 {
     300 + i as u64
 }
 
-pub const CAPACITY_BYTES: u64 = 500 * GIB;
+pub(crate) const CAPACITY_BYTES: u64 = 500 * GIB;
 
-pub fn used_bytes(i: usize) -> u64 {
+pub(crate) fn used_bytes(i: usize) -> u64 {
     40 * GIB + i as u64 * GIB + 12_345
 }
 
-pub fn available_bytes(i: usize) -> u64 {
+pub(crate) fn available_bytes(i: usize) -> u64 {
     CAPACITY_BYTES - used_bytes(i) - 100 * GIB
 }
 
@@ -98,7 +98,7 @@ fn stamp(i: usize, t: i64) -> String {
 type SampleWriter = Box<dyn FnMut(&mut String, usize, i64, u64)>;
 
 /// The whole history as OpenMetrics text (families contiguous, `# EOF` last).
-pub fn openmetrics() -> String {
+pub(crate) fn openmetrics() -> String {
     let times: Vec<i64> = (0..=WINDOW_S / STEP_S)
         .map(|k| END_S - WINDOW_S + k * STEP_S)
         .collect();

@@ -1293,7 +1293,7 @@ impl HotSnapshot {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::SimConfig;
+    use crate::SimConfig;
 
     /// The same totals as [`SimCluster::tally`], by walking every region.
     fn walk(cluster: &SimCluster, moment: &Moment) -> ClusterTally {

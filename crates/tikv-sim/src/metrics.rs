@@ -908,7 +908,7 @@ fn cumulative_load(seed: u64, anchor_ms: i64, ms: i64) -> (f64, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::{SimConfig, SimStoreState};
+    use crate::{SimConfig, SimStoreState};
     use jiff::Timestamp;
 
     fn model(stores: usize, regions: u64) -> MetricsModel {

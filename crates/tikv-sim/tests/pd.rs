@@ -1,4 +1,4 @@
-//! The simulated PD (`tikv_lens::demo`): shape conformance with the PD v8.5 fixtures (key order,
+//! The simulated PD: shape conformance with the PD v8.5 fixtures (key order,
 //! required keys, value kinds, renderer layout, content types, status codes), Go value formats,
 //! `/regions/key` paging, determinism, and the store outage cycle.
 
@@ -10,10 +10,17 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use http_body_util::BodyExt;
 use jiff::Timestamp;
-use tikv_lens::demo::{Clock, SimCluster, SimConfig, SimStoreState, pd_router, serve_pd};
+use tikv_sim::{Clock, SimCluster, SimConfig, SimStoreState, pd_router};
 use tower::ServiceExt;
 
-use crate::support::{Lens, fixture};
+/// A PD fixture of the service's tests (`tests/fixtures/pd`, origins in its README).
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!(
+        "{}/../../tests/fixtures/pd/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {path}: {e}"))
+}
 
 const JSON: &str = "application/json; charset=UTF-8";
 const DATA: &str = "application/octet-stream";
@@ -1313,61 +1320,6 @@ async fn regions_split_and_leaders_move_over_time() {
     let load_noon = cluster.load_factor("2025-03-10T12:00:00Z".parse().unwrap());
     let load_midnight = cluster.load_factor("2025-03-11T00:30:00Z".parse().unwrap());
     assert!(load_noon > load_midnight);
-}
-
-#[tokio::test]
-async fn tikv_lens_reads_the_simulator_over_http() {
-    let cluster = sim(2_000, 4);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(serve_pd(
-        listener,
-        cluster.clone(),
-        Clock::Fixed(at(DOWN)),
-        async {
-            let _ = stopped.await;
-        },
-    ));
-    let raw = reqwest::get(format!("{url}/pd/api/v1/stores"))
-        .await
-        .unwrap();
-    assert_eq!(raw.status(), 200);
-    assert_eq!(raw.headers()["content-type"], JSON);
-
-    let lens = Lens::single(std::slice::from_ref(&url)).await;
-    let answer = lens.get("/api/v1/clusters/default/stores").await;
-    assert_eq!(answer.status, 200, "{}", answer.json);
-    let stores = answer.json["stores"].as_array().expect("stores");
-    assert!(stores.len() >= 4);
-    let flapping = cluster.stores_at(at(DOWN))[3].id.to_string();
-    let down = stores
-        .iter()
-        .find(|s| s["id"] == flapping.as_str())
-        .expect("flapping store");
-    assert_eq!(down["state"], "down");
-    // The rest of the PD-backed API reads the simulator too.
-    let region = cluster.region_at(100, at(DOWN)).unwrap();
-    let paths = [
-        "/api/v1/clusters/default".to_owned(),
-        "/api/v1/clusters/default/members".to_owned(),
-        "/api/v1/clusters/default/regions?limit=50".to_owned(),
-        format!("/api/v1/clusters/default/regions/{}", region.id),
-        format!(
-            "/api/v1/clusters/default/regions/by-key?key={}",
-            region.start_key.to_hex()
-        ),
-        "/api/v1/clusters/default/regions/health".to_owned(),
-        "/api/v1/clusters/default/hotspots/write".to_owned(),
-        "/api/v1/clusters/default/hotspots/read".to_owned(),
-    ];
-    for path in &paths {
-        let answer = lens.get(path).await;
-        assert_eq!(answer.status, 200, "{path}: {}", answer.json);
-    }
-    drop(lens);
-    let _ = stop.send(());
-    server.await.unwrap().unwrap();
 }
 
 #[tokio::test]

@@ -33,7 +33,7 @@
 mod bodies;
 mod clock;
 mod cluster;
-pub(crate) mod go_format;
+mod go_format;
 mod keys;
 mod layout;
 mod metrics;
