@@ -3,7 +3,8 @@
 #   1. Debian's `prometheus` package (prometheus + promtool), installed when missing: the
 #      integration tests start a real Prometheus on 127.0.0.1 with TiKV-shaped history;
 #   2. a Python virtualenv with openapi-spec-validator (from PyPI), under .venv-tools/;
-#   3. `cargo test` (unit, property and integration tests; fake PDs on 127.0.0.1);
+#   3. `cargo test --workspace` (the service and the simulator crate: unit, property and
+#      integration tests; fake PDs and a real Prometheus on 127.0.0.1);
 #   4. the committed OpenAPI document through a real OpenAPI validator.
 # Needs: cargo, python3 with venv (Debian: apt-get install python3 python3-venv), and root or
 # sudo the first time, to install prometheus.
@@ -37,7 +38,7 @@ if [ ! -x "$venv/bin/openapi-spec-validator" ]; then
 fi
 
 echo "==> cargo test"
-cargo test --locked --all-targets "$@"
+cargo test --locked --workspace --all-targets "$@"
 
 echo "==> validating openapi/openapi.json"
 "$venv/bin/openapi-spec-validator" openapi/openapi.json

@@ -15,6 +15,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde::Deserialize;
 use url::Url;
 
+use crate::budget::MemoryBudget;
 use crate::security::{ClusterSecurity, Naming, RawSecurity, Secret, SecurityError};
 use crate::tls::{CertKey, PemError};
 
@@ -267,9 +268,11 @@ pub struct ServeArgs {
     #[arg(long, env = "TIKV_LENS_PROMETHEUS_MAX_CONCURRENCY", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..))]
     pub prometheus_max_concurrency: u16,
 
-    /// Most bytes of upstream answers each cluster's PD (and Prometheus) cache keeps.
-    #[arg(long, env = "TIKV_LENS_CACHE_MAX_BYTES", default_value_t = 256 * 1024 * 1024)]
-    pub cache_max_bytes: u64,
+    /// Most memory the caches keep between requests, every cluster's together (e.g. 128MiB,
+    /// 1GiB, or bytes): half for upstream answers, a quarter for last good answers (served
+    /// stale while an upstream is down), a quarter for finished answers.
+    #[arg(long, env = "TIKV_LENS_MEMORY_BUDGET", default_value = "128MiB", value_parser = parse_memory_budget)]
+    pub memory_budget: MemoryBudget,
 
     /// File of accepted bearer tokens, one per line (`#` comments and blank lines ignored).
     /// With any token configured, every route but /healthz and /readyz needs one.
@@ -323,8 +326,26 @@ pub struct ServeConfig {
     pub tls: Option<Arc<CertKey>>,
     pub clusters: Vec<ClusterConfig>,
     pub upstream: UpstreamLimits,
+    /// What the caches may keep, in all.
+    pub memory_budget: MemoryBudget,
     pub access: AccessConfig,
     pub log_format: LogFormat,
+}
+
+/// `--memory-budget`: a size with a binary or decimal unit (`128MiB`, `1GiB`, `500MB`) or plain
+/// bytes; at least 1 MiB.
+fn parse_memory_budget(text: &str) -> Result<MemoryBudget, String> {
+    let text = text.trim();
+    let bytes = match text.parse::<u64>() {
+        Ok(bytes) => bytes,
+        Err(_) => crate::normalize::byte_size::parse_pd_byte_size(text).map_err(|e| {
+            format!("{e}; give a size such as 128MiB or 1GiB, or a number of bytes")
+        })?,
+    };
+    if bytes < 1 << 20 {
+        return Err(format!("{text} is below the smallest budget, 1MiB"));
+    }
+    Ok(MemoryBudget { total_bytes: bytes })
 }
 
 /// Who may call the API, and how much.
@@ -427,8 +448,6 @@ pub struct UpstreamLimits {
     pub pd_attempt_timeout: Duration,
     pub prometheus_timeout: Duration,
     pub max_body_bytes: usize,
-    /// Most bytes of upstream answers kept in each upstream's cache.
-    pub cache_max_bytes: u64,
     /// How long a last good answer may stand in, marked stale, while its upstream is down.
     pub stale_window: Duration,
     /// Requests in flight to one cluster's PD at most (identical reads count once).
@@ -444,7 +463,6 @@ impl Default for UpstreamLimits {
             pd_attempt_timeout: Duration::from_secs(3),
             prometheus_timeout: Duration::from_secs(15),
             max_body_bytes: 64 * 1024 * 1024,
-            cache_max_bytes: 256 * 1024 * 1024,
             stale_window: Duration::from_secs(600),
             pd_max_concurrency: 16,
             prometheus_max_concurrency: 16,
@@ -609,7 +627,6 @@ impl ServeArgs {
             pd_attempt_timeout: self.pd_attempt_timeout,
             prometheus_timeout: self.prometheus_timeout,
             max_body_bytes: self.upstream_max_body_bytes,
-            cache_max_bytes: self.cache_max_bytes,
             stale_window: self.stale_window,
             pd_max_concurrency: usize::from(self.pd_max_concurrency),
             prometheus_max_concurrency: usize::from(self.prometheus_max_concurrency),
@@ -622,6 +639,7 @@ impl ServeArgs {
             tls: self.tls.load()?,
             clusters,
             upstream,
+            memory_budget: self.memory_budget,
             access,
             log_format: self.log_format,
         })

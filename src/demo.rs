@@ -64,6 +64,7 @@ pub(crate) async fn demo(args: DemoArgs, tls: Option<Arc<CertKey>>) -> anyhow::R
             security: Default::default(),
         }],
         upstream: UpstreamLimits::default(),
+        memory_budget: Default::default(),
         access: Default::default(),
         log_format: args.log_format,
     };

@@ -35,6 +35,7 @@
 //!   `tikv-lens demo`, the integration tests and benchmarks.
 
 pub mod api;
+pub mod budget;
 pub mod config;
 pub mod error;
 pub mod freshness;

@@ -34,6 +34,7 @@ pub fn app(state: AppState) -> Router {
     // Installed before the first request, so that /metrics lists every family from the start.
     crate::telemetry::handle();
     let guard = state.guard.clone();
+    let answers = state.answers.clone();
     let cors = cors_layer(&state.cors_origins);
     let (router, openapi) = crate::api::routes().split_for_parts();
     router
@@ -47,7 +48,7 @@ pub fn app(state: AppState) -> Router {
         // deadline; tokens; the rate limit; CORS (outside the token check, so that preflights
         // work); request ids and the access log.
         .layer(CompressionLayer::new().gzip(true))
-        .layer(middleware::from_fn_with_state(AnswerCache::new(), http_caching))
+        .layer(middleware::from_fn_with_state(answers, http_caching))
         .layer(middleware::from_fn_with_state(guard.clone(), crate::guard::request_deadline))
         .layer(middleware::from_fn_with_state(guard.clone(), crate::guard::authenticate))
         .layer(middleware::from_fn_with_state(guard, crate::guard::rate_limit))
@@ -202,9 +203,14 @@ impl Answer {
 
 /// Finished answers, kept while the data behind them is fresh: a dashboard polling an endpoint
 /// faster than its TTL gets the same bytes without the handler decoding, normalizing and
-/// serializing them again. Keyed by the request's path, query and whether it takes gzip.
+/// serializing them again. Keyed by the request's path, query and whether it takes gzip;
+/// bounded by the answers' share of the memory budget, and an answer larger than the share's
+/// entry limit (a big page of regions) is sent but not kept.
 #[derive(Clone)]
-struct AnswerCache(moka::sync::Cache<String, Arc<Answer>>);
+pub struct AnswerCache {
+    answers: moka::sync::Cache<String, Arc<Answer>>,
+    max_entry_bytes: u64,
+}
 
 struct UntilStale;
 
@@ -226,17 +232,27 @@ impl moka::Expiry<String, Arc<Answer>> for UntilStale {
     }
 }
 
+fn weigh_answer(key: &str, answer: &Arc<Answer>) -> u32 {
+    u32::try_from(key.len() + answer.body.len()).unwrap_or(u32::MAX)
+}
+
 impl AnswerCache {
-    fn new() -> Self {
-        Self(
-            moka::sync::Cache::builder()
-                .max_capacity(64 * 1024 * 1024)
-                .weigher(|key: &String, answer: &Arc<Answer>| {
-                    u32::try_from(key.len() + answer.body.len()).unwrap_or(u32::MAX)
-                })
+    /// A cache within `share` of the memory budget.
+    pub fn new(share: crate::budget::Share) -> Self {
+        Self {
+            answers: moka::sync::Cache::builder()
+                .max_capacity(share.capacity_bytes)
+                .weigher(|key: &String, answer: &Arc<Answer>| weigh_answer(key, answer))
                 .expire_after(UntilStale)
                 .build(),
-        )
+            max_entry_bytes: share.max_entry_bytes,
+        }
+    }
+
+    /// Bytes (keys and bodies) held now.
+    pub fn weighted_bytes(&self) -> u64 {
+        self.answers.run_pending_tasks();
+        self.answers.weighted_size()
     }
 
     /// Only reads are kept; `None` for anything else.
@@ -254,17 +270,19 @@ impl AnswerCache {
     }
 
     fn get(&self, key: &str) -> Option<Arc<Answer>> {
-        self.0.get(key)
+        self.answers.get(key)
     }
 
-    /// Keeps an answer while it is fresh for at least a second and not stale.
+    /// Keeps an answer while it is fresh for at least a second, not stale, and within the
+    /// entry limit.
     fn keep(&self, key: String, answer: &Arc<Answer>) {
         let fresh_for = answer
             .freshness
             .max_age_seconds(jiff::Timestamp::now())
             .unwrap_or(0);
-        if fresh_for >= 1 && !answer.freshness.stale {
-            self.0.insert(key, Arc::clone(answer));
+        let fits = u64::from(weigh_answer(&key, answer)) <= self.max_entry_bytes;
+        if fresh_for >= 1 && !answer.freshness.stale && fits {
+            self.answers.insert(key, Arc::clone(answer));
         }
     }
 }

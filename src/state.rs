@@ -6,16 +6,22 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use crate::budget::MemoryBudget;
 use crate::config::{ClusterConfig, ServeConfig, UpstreamLimits};
 use crate::error::ApiError;
 use crate::model::RegionHealth;
 use crate::upstream::pd::PdClient;
 use crate::upstream::prometheus::PrometheusClient;
+use crate::upstream::{Upstream, UpstreamCaches};
 
 /// Shared, cheaply clonable state of the service.
 #[derive(Clone)]
 pub struct AppState {
     clusters: Arc<[Arc<Cluster>]>,
+    /// Upstream bodies kept between requests, every cluster's together, within the budget.
+    pub upstream_caches: UpstreamCaches,
+    /// Finished answers kept while their data is fresh, within the budget.
+    pub answers: crate::server::AnswerCache,
     /// Tokens, rate limit and request deadline.
     pub guard: crate::guard::Guard,
     /// Origins allowed by CORS; empty: none.
@@ -58,7 +64,7 @@ impl Cluster {
 impl AppState {
     /// Builds the clients for every configured cluster.
     pub fn new(config: &ServeConfig) -> Result<Self, reqwest::Error> {
-        let mut state = Self::from_clusters(&config.clusters, config.upstream)?;
+        let mut state = Self::with_budget(&config.clusters, config.upstream, config.memory_budget)?;
         let access = &config.access;
         state.guard =
             crate::guard::Guard::new(&access.tokens, access.rate_limit, access.request_timeout);
@@ -66,10 +72,22 @@ impl AppState {
         Ok(state)
     }
 
+    /// The state of `clusters` with the default memory budget and open access (no tokens, no
+    /// rate limit).
     pub fn from_clusters(
         clusters: &[ClusterConfig],
         limits: UpstreamLimits,
     ) -> Result<Self, reqwest::Error> {
+        Self::with_budget(clusters, limits, MemoryBudget::default())
+    }
+
+    fn with_budget(
+        clusters: &[ClusterConfig],
+        limits: UpstreamLimits,
+        budget: MemoryBudget,
+    ) -> Result<Self, reqwest::Error> {
+        let upstream_caches = UpstreamCaches::new(budget, limits.stale_window);
+        crate::telemetry::memory_budget(budget);
         // Deadlines are applied per request. Upstreams without TLS or credential settings of
         // their own share one connection pool; the others get a client each (its CA, client
         // certificate and `Authorization` header).
@@ -94,11 +112,22 @@ impl AppState {
                 .unwrap_or_else(|| http.clone());
                 Ok(Arc::new(Cluster {
                     name: c.name.clone(),
-                    pd: PdClient::new(pd_http, c.pd_endpoints.clone(), limits, c.cache),
-                    prometheus: c
-                        .prometheus
-                        .clone()
-                        .map(|url| PrometheusClient::new(prometheus_http, url, limits, c.cache)),
+                    pd: PdClient::new(
+                        pd_http,
+                        c.pd_endpoints.clone(),
+                        limits,
+                        c.cache,
+                        upstream_caches.for_client(&c.name, Upstream::Pd),
+                    ),
+                    prometheus: c.prometheus.clone().map(|url| {
+                        PrometheusClient::new(
+                            prometheus_http,
+                            url,
+                            limits,
+                            c.cache,
+                            upstream_caches.for_client(&c.name, Upstream::Prometheus),
+                        )
+                    }),
                     ready: AtomicBool::new(false),
                     cache_ttls: c.cache,
                     region_health: moka::future::Cache::builder()
@@ -110,6 +139,8 @@ impl AppState {
             .collect::<Result<_, reqwest::Error>>()?;
         Ok(Self {
             clusters,
+            upstream_caches,
+            answers: crate::server::AnswerCache::new(budget.answers()),
             guard: crate::guard::Guard::new(
                 &[],
                 0,

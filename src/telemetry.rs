@@ -1,6 +1,7 @@
 //! The service's own metrics, served at `/metrics` in Prometheus' text format: requests by route
 //! and status with latency, upstream requests by upstream, endpoint and outcome with latency,
-//! and cache hits, loads and coalesced waits.
+//! cache reads by kind, and the bytes each cache holds against the memory budget. Every family
+//! is described (HELP) when the recorder is installed, so `promtool check metrics` passes.
 //!
 //! One process-wide recorder (the `metrics` facade), installed on first use; several apps in one
 //! process (the tests) share it.
@@ -28,11 +29,72 @@ pub fn handle() -> &'static PrometheusHandle {
                 // Fails only when another recorder is installed already (a host embedding the
                 // library); then the handle renders nothing, and nothing breaks.
                 let _ = metrics::set_global_recorder(recorder);
+                describe();
                 handle
             }
             Err(_) => PrometheusBuilder::new().build_recorder().handle(),
         }
     })
+}
+
+/// HELP texts (and units) of every family.
+fn describe() {
+    use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
+    describe_counter!(
+        "tikv_lens_http_requests_total",
+        "Requests answered by tikv-lens, by route template, method and status."
+    );
+    describe_histogram!(
+        "tikv_lens_http_request_duration_seconds",
+        Unit::Seconds,
+        "Time from receiving a request to its answer's headers, by route template, method and status."
+    );
+    describe_counter!(
+        "tikv_lens_upstream_requests_total",
+        "Requests tikv-lens sent to an upstream (pd, prometheus), by endpoint and outcome (ok, http_<status>, timeout, unreachable, too_large)."
+    );
+    describe_histogram!(
+        "tikv_lens_upstream_request_duration_seconds",
+        Unit::Seconds,
+        "Time an upstream took to answer in full, by upstream, endpoint and outcome."
+    );
+    describe_counter!(
+        "tikv_lens_cache_reads_total",
+        "Reads through tikv-lens's caches, by upstream (pd, prometheus, answers) and kind: hit (a kept answer), load (asked the upstream), coalesced (shared another caller's request), stale (a last good answer while the upstream is down)."
+    );
+    describe_gauge!(
+        "tikv_lens_cache_bytes",
+        Unit::Bytes,
+        "Bytes (keys and bodies) each cache holds: upstream (fresh upstream answers), last_good (served stale while an upstream is down), answers (finished API answers); together at most tikv_lens_memory_budget_bytes."
+    );
+    describe_gauge!(
+        "tikv_lens_memory_budget_bytes",
+        Unit::Bytes,
+        "The memory budget of the caches (--memory-budget), by cache share: upstream, last_good, answers."
+    );
+}
+
+/// The bytes each cache holds now (set when `/metrics` is read).
+pub fn cache_bytes(upstream: u64, last_good: u64, answers: u64) {
+    for (cache, bytes) in [
+        ("upstream", upstream),
+        ("last_good", last_good),
+        ("answers", answers),
+    ] {
+        metrics::gauge!("tikv_lens_cache_bytes", "cache" => cache).set(bytes as f64);
+    }
+}
+
+/// The budget's shares, set once when the service starts.
+pub fn memory_budget(budget: crate::budget::MemoryBudget) {
+    for (cache, share) in [
+        ("upstream", budget.upstream()),
+        ("last_good", budget.last_good()),
+        ("answers", budget.answers()),
+    ] {
+        metrics::gauge!("tikv_lens_memory_budget_bytes", "cache" => cache)
+            .set(share.capacity_bytes as f64);
+    }
 }
 
 /// One answered request of the API.

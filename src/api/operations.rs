@@ -75,14 +75,17 @@ async fn readyz(State(state): State<AppState>) -> Result<Json<Readiness>, ApiErr
 /// `tikv_lens_http_request_duration_seconds` by route, method and status;
 /// `tikv_lens_upstream_requests_total` and `tikv_lens_upstream_request_duration_seconds` by
 /// upstream, endpoint and outcome; `tikv_lens_cache_reads_total` by upstream and kind (`hit`,
-/// `load`, `coalesced`).
+/// `load`, `coalesced`, `stale`); `tikv_lens_cache_bytes` by cache (`upstream`, `last_good`,
+/// `answers`) and `tikv_lens_memory_budget_bytes`. Every family has HELP and TYPE lines.
 #[utoipa::path(
     get,
     path = "/metrics",
     tag = "operations",
     responses((status = 200, description = "Prometheus text exposition format 0.0.4.", body = String, content_type = "text/plain"))
 )]
-async fn metrics() -> impl axum::response::IntoResponse {
+async fn metrics(State(state): State<AppState>) -> impl axum::response::IntoResponse {
+    let (upstream, last_good) = state.upstream_caches.weighted_bytes().await;
+    crate::telemetry::cache_bytes(upstream, last_good, state.answers.weighted_bytes());
     (
         [(
             axum::http::header::CONTENT_TYPE,

@@ -1,7 +1,13 @@
 //! The one cache of upstream answers: raw bodies by request, each with its own time to live,
-//! weighed by size. Concurrent reads of the same request share one upstream call, whether the
-//! answer is then kept (TTL > 0) or not (TTL 0): moka runs one loader per key and hands its
-//! result to every waiter. Failures are shared with the waiters but never kept.
+//! weighed by size, shared by every cluster and upstream of the process within its share of
+//! the memory budget ([`crate::budget`]). Concurrent reads of the same request share one
+//! upstream call whether or not the answer is then kept: moka runs one loader per key and hands
+//! its result to every waiter. Failures are shared with the waiters but never kept.
+//!
+//! Beside the fresh answers, the last good answer of each resource read is kept for the stale
+//! window, to stand in (marked stale) while its upstream is down. Bulk reads (region pages,
+//! range queries) are not kept there: a walk over a cluster's regions would fill it with pages
+//! nobody asks for twice.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -11,14 +17,26 @@ use bytes::Bytes;
 use jiff::Timestamp;
 use moka::Expiry;
 
-use super::UpstreamError;
+use super::{Upstream, UpstreamError};
+use crate::budget::{MemoryBudget, Share};
 
 /// A cached upstream body.
 #[derive(Debug)]
 pub(crate) struct Cached {
-    pub body: Bytes,
-    pub fetched_at: Timestamp,
-    pub ttl: Duration,
+    pub(crate) body: Bytes,
+    pub(crate) fetched_at: Timestamp,
+    pub(crate) ttl: Duration,
+}
+
+/// What a read is, for what the cache keeps of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ReadKind {
+    /// A resource dashboards poll (stores, members, a region, an instant query): kept while
+    /// fresh, and as the last good answer for the stale window.
+    Resource,
+    /// A large, rarely repeated read (a page of regions, a range query): kept while fresh
+    /// (within the entry limit), never as a last good answer.
+    Bulk,
 }
 
 struct PerEntryTtl;
@@ -34,72 +52,97 @@ impl Expiry<String, Arc<Cached>> for PerEntryTtl {
     }
 }
 
-/// Cache hit, miss and coalescing counts, for the service's own metrics.
-#[derive(Debug, Default)]
-pub struct CacheStats {
-    /// Reads answered from a kept answer.
-    pub hits: std::sync::atomic::AtomicU64,
-    /// Reads that asked the upstream.
-    pub loads: std::sync::atomic::AtomicU64,
-    /// Reads that waited for another caller's identical upstream request.
-    pub coalesced: std::sync::atomic::AtomicU64,
-    /// Reads answered with a last good answer because the upstream was unreachable.
-    pub stale: std::sync::atomic::AtomicU64,
+fn weigh(key: &str, value: &Arc<Cached>) -> u32 {
+    u32::try_from(key.len() + value.body.len()).unwrap_or(u32::MAX)
 }
 
+/// The fresh and last-good stores of the whole process.
+struct Stores {
+    fresh: moka::future::Cache<String, Arc<Cached>>,
+    fresh_max_entry: u64,
+    last_good: moka::future::Cache<String, Arc<Cached>>,
+    last_good_max_entry: u64,
+}
+
+/// The upstream caches of the process, built once from the memory budget; each upstream
+/// client reads through its own [`ResponseCache`] view of them.
+#[derive(Clone)]
+pub struct UpstreamCaches(Arc<Stores>);
+
+impl std::fmt::Debug for UpstreamCaches {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpstreamCaches")
+            .field("fresh_entries", &self.0.fresh.entry_count())
+            .field("last_good_entries", &self.0.last_good.entry_count())
+            .finish()
+    }
+}
+
+impl UpstreamCaches {
+    /// Caches within `budget`'s upstream and last-good shares; last good answers are kept for
+    /// `stale_window`.
+    pub fn new(budget: MemoryBudget, stale_window: Duration) -> Self {
+        let (fresh, last_good): (Share, Share) = (budget.upstream(), budget.last_good());
+        Self(Arc::new(Stores {
+            fresh: moka::future::Cache::builder()
+                .max_capacity(fresh.capacity_bytes)
+                .weigher(|key: &String, value: &Arc<Cached>| weigh(key, value))
+                .expire_after(PerEntryTtl)
+                .build(),
+            fresh_max_entry: fresh.max_entry_bytes,
+            last_good: moka::future::Cache::builder()
+                .max_capacity(last_good.capacity_bytes)
+                .weigher(|key: &String, value: &Arc<Cached>| weigh(key, value))
+                .time_to_live(stale_window)
+                .build(),
+            last_good_max_entry: last_good.max_entry_bytes,
+        }))
+    }
+
+    /// The view one cluster's client of `upstream` reads through: its keys are its own.
+    pub(crate) fn for_client(&self, cluster: &str, upstream: Upstream) -> ResponseCache {
+        ResponseCache {
+            stores: Arc::clone(&self.0),
+            prefix: format!("{cluster}\n{}\n", upstream.as_str()),
+            upstream,
+        }
+    }
+
+    /// Bytes (keys and bodies) held now by the fresh and by the last-good store.
+    pub async fn weighted_bytes(&self) -> (u64, u64) {
+        self.0.fresh.run_pending_tasks().await;
+        self.0.last_good.run_pending_tasks().await;
+        (
+            self.0.fresh.weighted_size(),
+            self.0.last_good.weighted_size(),
+        )
+    }
+}
+
+/// One client's view of the [`UpstreamCaches`].
 #[derive(Clone)]
 pub(crate) struct ResponseCache {
-    entries: moka::future::Cache<String, Arc<Cached>>,
-    /// Last good answers, kept for the stale window after they stop being fresh: served, marked
-    /// stale, when the upstream cannot be reached.
-    last_good: moka::future::Cache<String, Arc<Cached>>,
-    stats: Arc<CacheStats>,
-    /// `pd` or `prometheus`, for the metrics.
-    upstream: &'static str,
+    stores: Arc<Stores>,
+    /// Cluster and upstream, so that two clusters' identical paths are different entries.
+    prefix: String,
+    upstream: Upstream,
 }
 
 impl std::fmt::Debug for ResponseCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ResponseCache")
-            .field("entries", &self.entries.entry_count())
+            .field("upstream", &self.upstream)
             .finish()
     }
 }
 
 impl ResponseCache {
-    /// A cache holding at most `max_bytes` of bodies.
-    pub(crate) fn new(upstream: super::Upstream, max_bytes: u64, stale_window: Duration) -> Self {
-        let entries = moka::future::Cache::builder()
-            .max_capacity(max_bytes)
-            .weigher(|key: &String, value: &Arc<Cached>| {
-                u32::try_from(key.len() + value.body.len()).unwrap_or(u32::MAX)
-            })
-            .expire_after(PerEntryTtl)
-            .build();
-        let last_good = moka::future::Cache::builder()
-            .max_capacity(max_bytes)
-            .weigher(|key: &String, value: &Arc<Cached>| {
-                u32::try_from(key.len() + value.body.len()).unwrap_or(u32::MAX)
-            })
-            .time_to_live(stale_window)
-            .build();
-        Self {
-            entries,
-            last_good,
-            stats: Arc::new(CacheStats::default()),
-            upstream: upstream.as_str(),
-        }
-    }
-
-    pub(crate) fn stats(&self) -> &Arc<CacheStats> {
-        &self.stats
-    }
-
-    /// The cached answer of `key`, or the result of `fetch` (shared with concurrent callers of
-    /// the same key, and kept for `ttl`).
+    /// The cached answer of `path`, or the result of `fetch`: shared with concurrent callers of
+    /// the same path, and kept for `ttl` when it fits the entry limit.
     pub(crate) async fn get_or_fetch<F>(
         &self,
-        key: String,
+        path: &str,
+        kind: ReadKind,
         ttl: Duration,
         fetch: F,
     ) -> Result<Arc<Cached>, UpstreamError>
@@ -107,17 +150,18 @@ impl ResponseCache {
         F: Future<Output = Result<Bytes, UpstreamError>>,
     {
         use std::sync::atomic::Ordering::Relaxed;
-        if let Some(cached) = self.entries.get(&key).await {
-            self.stats.hits.fetch_add(1, Relaxed);
-            crate::telemetry::cache_read(self.upstream, "hit");
+        let upstream = self.upstream.as_str();
+        let key = format!("{}{path}", self.prefix);
+        let stores = &self.stores;
+        if let Some(cached) = stores.fresh.get(&key).await {
+            crate::telemetry::cache_read(upstream, "hit");
             crate::freshness::record(cached.fetched_at, cached.ttl);
             return Ok(cached);
         }
         let loaded = std::sync::atomic::AtomicBool::new(false);
-        let key_for_stale = key.clone();
-        let result = self
-            .entries
-            .try_get_with(key, async {
+        let result = stores
+            .fresh
+            .try_get_with_by_ref(&key, async {
                 loaded.store(true, Relaxed);
                 let body = fetch.await?;
                 Ok::<_, UpstreamError>(Arc::new(Cached {
@@ -128,29 +172,28 @@ impl ResponseCache {
             })
             .await
             .map_err(|e: Arc<UpstreamError>| UpstreamError::clone(&e));
-        if loaded.load(Relaxed) {
-            self.stats.loads.fetch_add(1, Relaxed);
-            crate::telemetry::cache_read(self.upstream, "load");
-        } else {
-            self.stats.coalesced.fetch_add(1, Relaxed);
-            crate::telemetry::cache_read(self.upstream, "coalesced");
-        }
+        let loaded = loaded.load(Relaxed);
+        crate::telemetry::cache_read(upstream, if loaded { "load" } else { "coalesced" });
         match result {
             Ok(cached) => {
+                let size = weigh(&key, &cached) as u64;
+                if loaded && (ttl.is_zero() || size > stores.fresh_max_entry) {
+                    // Served and shared with the waiters, but not kept: too large for its share,
+                    // or not meant to be reused.
+                    stores.fresh.invalidate(&key).await;
+                }
                 crate::freshness::record(cached.fetched_at, cached.ttl);
-                self.last_good
-                    .insert(key_for_stale, Arc::clone(&cached))
-                    .await;
+                if kind == ReadKind::Resource && size <= stores.last_good_max_entry {
+                    stores.last_good.insert(key, Arc::clone(&cached)).await;
+                }
                 Ok(cached)
             }
-            Err(e) if e.is_unavailable() => match self.last_good.get(&key_for_stale).await {
+            Err(e) if e.is_unavailable() => match stores.last_good.get(&key).await {
                 Some(cached) => {
-                    self.stats.stale.fetch_add(1, Relaxed);
-                    crate::telemetry::cache_read(self.upstream, "stale");
-                    let source = if self.upstream == "pd" {
-                        crate::model::WarningSource::Pd
-                    } else {
-                        crate::model::WarningSource::Prometheus
+                    crate::telemetry::cache_read(upstream, "stale");
+                    let source = match self.upstream {
+                        Upstream::Pd => crate::model::WarningSource::Pd,
+                        Upstream::Prometheus => crate::model::WarningSource::Prometheus,
                     };
                     crate::freshness::record_stale(cached.fetched_at, source, &e.to_string());
                     Ok(cached)
@@ -165,26 +208,131 @@ impl ResponseCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+
+    const MIB: u64 = 1 << 20;
+
+    fn caches(total_bytes: u64) -> ResponseCache {
+        UpstreamCaches::new(MemoryBudget { total_bytes }, Duration::from_secs(600))
+            .for_client("c", Upstream::Pd)
+    }
+
+    /// Reads `path` through `cache`, counting upstream fetches in `calls`.
+    async fn read(
+        cache: &ResponseCache,
+        path: &str,
+        kind: ReadKind,
+        body_bytes: usize,
+        calls: &AtomicUsize,
+    ) -> Result<Arc<Cached>, UpstreamError> {
+        cache
+            .get_or_fetch(path, kind, Duration::from_secs(60), async {
+                calls.fetch_add(1, Relaxed);
+                Ok(Bytes::from(vec![b'x'; body_bytes]))
+            })
+            .await
+    }
+
+    fn down() -> UpstreamError {
+        UpstreamError::Unreachable {
+            upstream: Upstream::Pd,
+            path: "/p".into(),
+            detail: "connection refused".into(),
+        }
+    }
 
     #[tokio::test]
-    async fn a_kept_answer_is_a_hit_and_a_shared_load_is_coalesced() {
-        use std::sync::atomic::Ordering::Relaxed;
-        let cache = ResponseCache::new(
-            super::super::Upstream::Pd,
-            1 << 20,
-            Duration::from_secs(600),
+    async fn a_kept_answer_is_reused() {
+        let cache = caches(128 * MIB);
+        let calls = AtomicUsize::new(0);
+        read(&cache, "/a", ReadKind::Resource, 100, &calls)
+            .await
+            .unwrap();
+        read(&cache, "/a", ReadKind::Resource, 100, &calls)
+            .await
+            .unwrap();
+        assert_eq!(calls.load(Relaxed), 1);
+    }
+
+    #[tokio::test]
+    async fn a_body_larger_than_its_share_allows_is_served_but_not_kept() {
+        // 16 MiB budget: 8 MiB upstream share, entries up to 512 KiB.
+        let cache = caches(16 * MIB);
+        let calls = AtomicUsize::new(0);
+        let big = read(&cache, "/big", ReadKind::Resource, 600 * 1024, &calls)
+            .await
+            .unwrap();
+        assert_eq!(big.body.len(), 600 * 1024);
+        read(&cache, "/big", ReadKind::Resource, 600 * 1024, &calls)
+            .await
+            .unwrap();
+        assert_eq!(calls.load(Relaxed), 2, "an oversized body must not be kept");
+        let (fresh, last_good) = UpstreamCaches(Arc::clone(&cache.stores))
+            .weighted_bytes()
+            .await;
+        assert_eq!((fresh, last_good), (0, 0));
+    }
+
+    #[tokio::test]
+    async fn the_caches_never_hold_more_than_their_shares() {
+        let cache = caches(16 * MIB);
+        let calls = AtomicUsize::new(0);
+        for i in 0..200 {
+            read(
+                &cache,
+                &format!("/r{i}"),
+                ReadKind::Resource,
+                400 * 1024,
+                &calls,
+            )
+            .await
+            .unwrap();
+        }
+        let (fresh, last_good) = UpstreamCaches(Arc::clone(&cache.stores))
+            .weighted_bytes()
+            .await;
+        assert!(fresh <= 8 * MIB, "fresh {fresh}");
+        assert!(last_good <= 4 * MIB, "last good {last_good}");
+        assert!(fresh > 4 * MIB, "the fresh cache is used: {fresh}");
+    }
+
+    #[tokio::test]
+    async fn bulk_reads_are_not_kept_as_last_good_answers() {
+        let cache = caches(128 * MIB);
+        let calls = AtomicUsize::new(0);
+        read(&cache, "/resource", ReadKind::Resource, 10, &calls)
+            .await
+            .unwrap();
+        read(&cache, "/page", ReadKind::Bulk, 10, &calls)
+            .await
+            .unwrap();
+        cache.stores.fresh.invalidate_all();
+        let failing = |path: &'static str, kind| {
+            let cache = cache.clone();
+            async move {
+                cache
+                    .get_or_fetch(path, kind, Duration::from_secs(60), async { Err(down()) })
+                    .await
+            }
+        };
+        assert!(failing("/resource", ReadKind::Resource).await.is_ok());
+        assert!(failing("/page", ReadKind::Bulk).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn clusters_do_not_share_entries() {
+        let caches = UpstreamCaches::new(MemoryBudget::default(), Duration::from_secs(600));
+        let (a, b) = (
+            caches.for_client("a", Upstream::Pd),
+            caches.for_client("b", Upstream::Pd),
         );
-        let fetch = || async { Ok(Bytes::from_static(b"{}")) };
-        cache
-            .get_or_fetch("k".into(), Duration::from_secs(60), fetch())
+        let calls = AtomicUsize::new(0);
+        read(&a, "/stores", ReadKind::Resource, 10, &calls)
             .await
             .unwrap();
-        cache
-            .get_or_fetch("k".into(), Duration::from_secs(60), fetch())
+        read(&b, "/stores", ReadKind::Resource, 10, &calls)
             .await
             .unwrap();
-        assert_eq!(cache.stats().loads.load(Relaxed), 1);
-        assert_eq!(cache.stats().hits.load(Relaxed), 1);
-        assert_eq!(cache.stats().coalesced.load(Relaxed), 0);
+        assert_eq!(calls.load(Relaxed), 2);
     }
 }

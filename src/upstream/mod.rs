@@ -4,14 +4,13 @@
 //! fields, unknown new fields, `null` where Go wrote a nil slice, shapes of older versions. They
 //! do not decide what a value means; [`crate::normalize`] does.
 
-mod cache;
+pub(crate) mod cache;
 mod error;
 mod http;
 pub mod pd;
 pub mod prometheus;
 
-pub use cache::CacheStats;
-pub(crate) use cache::ResponseCache;
+pub use cache::UpstreamCaches;
 pub use error::{Upstream, UpstreamError};
 
 /// An upstream URL as it may appear in answers and logs: without credentials, and without the

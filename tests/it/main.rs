@@ -11,6 +11,7 @@ mod hostile;
 mod members;
 mod openapi;
 mod operations;
+mod own_metrics;
 mod prometheus_fixtures;
 mod real_prometheus;
 mod region_walk;

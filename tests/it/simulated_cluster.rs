@@ -12,8 +12,6 @@ use tokio::sync::oneshot;
 
 use crate::support::{Lens, cluster, test_limits};
 
-const JSON: &str = "application/json";
-
 /// The scenario's t = 0 (a multiple of the 15 s scrape interval).
 fn epoch() -> Timestamp {
     "2025-03-10T08:00:00Z".parse().unwrap()
@@ -393,7 +391,7 @@ async fn the_overview_has_cluster_metrics_and_pd_region_health_agrees() {
 
 #[tokio::test]
 async fn tikv_lens_reads_the_simulator_over_http() {
-    let cluster = sim(2_000, 4);
+    let cluster = sim(4, 2_000);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -409,7 +407,10 @@ async fn tikv_lens_reads_the_simulator_over_http() {
         .await
         .unwrap();
     assert_eq!(raw.status(), 200);
-    assert_eq!(raw.headers()["content-type"], JSON);
+    assert_eq!(
+        raw.headers()["content-type"],
+        "application/json; charset=UTF-8"
+    );
 
     let lens = Lens::single(std::slice::from_ref(&url)).await;
     let answer = lens.get("/api/v1/clusters/default/stores").await;

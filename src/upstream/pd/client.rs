@@ -14,7 +14,7 @@ use url::Url;
 
 use super::wire;
 use crate::config::{CacheTtls, UpstreamLimits};
-use crate::upstream::ResponseCache;
+use crate::upstream::cache::{ReadKind, ResponseCache};
 use crate::upstream::http::{body_excerpt, decode_json, exchange};
 use crate::upstream::{Upstream, UpstreamError, display_url};
 
@@ -46,6 +46,15 @@ struct Backoff {
 
 const MEMBERS_PATH: &str = "/pd/api/v1/members";
 
+/// Pages of regions are bulk reads: large, and asked for once by a walk.
+fn read_kind(path: &str) -> ReadKind {
+    if path.starts_with("/pd/api/v1/regions/key?") {
+        ReadKind::Bulk
+    } else {
+        ReadKind::Resource
+    }
+}
+
 /// `host:port` of a URL, lowercased, with the scheme's default port when none is given.
 fn host_port(url: &str) -> Option<String> {
     let url = Url::parse(url).ok()?;
@@ -75,29 +84,26 @@ pub(crate) enum Lookup<T> {
 }
 
 impl PdClient {
-    /// Builds a client; `endpoints` must be non-empty (the config guarantees it).
-    pub fn new(
+    /// Builds a client reading through `cache`; `endpoints` must be non-empty (the config
+    /// guarantees it).
+    pub(crate) fn new(
         http: reqwest::Client,
         endpoints: Vec<Url>,
         limits: UpstreamLimits,
         ttls: CacheTtls,
+        cache: ResponseCache,
     ) -> Self {
         Self {
             http,
             endpoints,
             preferred: AtomicUsize::new(0),
             limits,
-            cache: ResponseCache::new(Upstream::Pd, limits.cache_max_bytes, limits.stale_window),
+            cache,
             ttls,
             backoff: std::sync::Mutex::new(Backoff::default()),
             permits: tokio::sync::Semaphore::new(limits.pd_max_concurrency),
             failed_over: std::sync::atomic::AtomicBool::new(false),
         }
-    }
-
-    /// Cache hits and loads of this client.
-    pub fn cache_stats(&self) -> &std::sync::Arc<crate::upstream::CacheStats> {
-        self.cache.stats()
     }
 
     /// How long an answer of `path` is reused.
@@ -269,7 +275,7 @@ impl PdClient {
         }
         let cached = self
             .cache
-            .get_or_fetch(path.to_owned(), self.ttl(path), self.fetch(path))
+            .get_or_fetch(path, read_kind(path), self.ttl(path), self.fetch(path))
             .await?;
         Ok(cached.body.clone())
     }

@@ -10,8 +10,9 @@ use url::Url;
 
 use super::wire;
 use crate::config::{CacheTtls, UpstreamLimits};
+use crate::upstream::cache::{ReadKind, ResponseCache};
 use crate::upstream::http::{body_excerpt, decode_json, exchange};
-use crate::upstream::{ResponseCache, Upstream, UpstreamError};
+use crate::upstream::{Upstream, UpstreamError};
 
 /// Data older than this is settled: Prometheus will not receive more samples for it.
 const SETTLED_AFTER_MS: i64 = 5 * 60 * 1000;
@@ -51,26 +52,24 @@ pub struct RangeParams {
 }
 
 impl PrometheusClient {
-    pub fn new(http: reqwest::Client, base: Url, limits: UpstreamLimits, ttls: CacheTtls) -> Self {
+    /// Builds a client reading through `cache`.
+    pub(crate) fn new(
+        http: reqwest::Client,
+        base: Url,
+        limits: UpstreamLimits,
+        ttls: CacheTtls,
+        cache: ResponseCache,
+    ) -> Self {
         Self {
             http,
             base,
             timeout: limits.prometheus_timeout,
             max_body_bytes: limits.max_body_bytes,
-            cache: ResponseCache::new(
-                Upstream::Prometheus,
-                limits.cache_max_bytes,
-                limits.stale_window,
-            ),
+            cache,
             ttls,
             permits: tokio::sync::Semaphore::new(limits.prometheus_max_concurrency),
             max_concurrency: limits.prometheus_max_concurrency,
         }
-    }
-
-    /// Cache hits and loads of this client.
-    pub fn cache_stats(&self) -> &std::sync::Arc<crate::upstream::CacheStats> {
-        self.cache.stats()
     }
 
     /// How long an answer about data up to `until_ms` (`None`: now) is reused; a range query
@@ -105,8 +104,13 @@ impl PrometheusClient {
             }
             EvalTime::Now => None,
         };
-        self.cached_call("/api/v1/query", form, self.ttl(until, None))
-            .await
+        self.cached_call(
+            "/api/v1/query",
+            form,
+            ReadKind::Resource,
+            self.ttl(until, None),
+        )
+        .await
     }
 
     /// `/api/v1/query_range`.
@@ -122,7 +126,8 @@ impl PrometheusClient {
             ("step", seconds(range.step_ms)),
         ];
         let ttl = self.ttl(Some(range.end_ms), Some(range.step_ms));
-        self.cached_call("/api/v1/query_range", form, ttl).await
+        self.cached_call("/api/v1/query_range", form, ReadKind::Bulk, ttl)
+            .await
     }
 
     /// [`Self::call`] through the cache, keyed by path and parameters.
@@ -130,6 +135,7 @@ impl PrometheusClient {
         &self,
         path: &str,
         form: Vec<(&'static str, String)>,
+        kind: ReadKind,
         ttl: Duration,
     ) -> Result<wire::Envelope, UpstreamError> {
         let key: String = url::form_urlencoded::Serializer::new(format!("{path}?"))
@@ -137,7 +143,7 @@ impl PrometheusClient {
             .finish();
         let cached = self
             .cache
-            .get_or_fetch(key, ttl, self.call(path, form))
+            .get_or_fetch(&key, kind, ttl, self.call(path, form))
             .await?;
         decode_json::<wire::Envelope>(Upstream::Prometheus, path, &cached.body)
     }

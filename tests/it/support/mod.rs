@@ -402,7 +402,6 @@ pub(crate) fn test_limits() -> UpstreamLimits {
         pd_attempt_timeout: Duration::from_millis(700),
         prometheus_timeout: Duration::from_secs(5),
         max_body_bytes: 8 * 1024 * 1024,
-        cache_max_bytes: 64 * 1024 * 1024,
         stale_window: Duration::from_secs(600),
         pd_max_concurrency: 16,
         prometheus_max_concurrency: 16,
@@ -488,6 +487,7 @@ impl Lens {
             tls: None,
             clusters,
             upstream: limits,
+            memory_budget: Default::default(),
             access,
             log_format: tikv_lens::config::LogFormat::Text,
         };

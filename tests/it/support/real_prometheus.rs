@@ -142,7 +142,7 @@ fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
     Some((status, response))
 }
 
-fn find_binary(name: &str) -> PathBuf {
+pub(crate) fn find_binary(name: &str) -> PathBuf {
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)
         .chain([PathBuf::from("/usr/bin"), PathBuf::from("/usr/sbin")])
