@@ -1,8 +1,10 @@
-# The same release build CI runs (`cargo build --release --locked`), then a small runtime image.
+# The production binary, as CI builds it (`cargo build --release --locked --no-default-features`):
+# the service without the simulated cluster of `tikv-lens demo` (run the demo from a source
+# checkout: `cargo run --release -- demo`). Then a small runtime image.
 FROM rust:1.95-bookworm AS build
 WORKDIR /src
 COPY . .
-RUN cargo build --release --locked && strip target/release/tikv-lens
+RUN cargo build --release --locked --no-default-features && strip target/release/tikv-lens
 
 FROM debian:bookworm-slim
 RUN apt-get update \

@@ -31,10 +31,12 @@ if ! "$venv/bin/python" -c "import sys, schemathesis, hypothesis; sys.exit(not (
     "schemathesis==$st_version" "hypothesis==$hypothesis_version"
 fi
 
-# The release binary when it is built and newer than the sources; otherwise the debug one,
-# built here (incrementally), so that a stale release build never costs minutes.
+# The release binary when it is built, newer than the sources and has the demo (a production
+# build, --no-default-features, does not); otherwise the debug one, built here (incrementally),
+# so that a stale release build never costs minutes.
 if [ -x target/release/tikv-lens ] &&
-  [ -z "$(find src Cargo.toml Cargo.lock -newer target/release/tikv-lens -print -quit)" ]; then
+  [ -z "$(find src crates Cargo.toml Cargo.lock -newer target/release/tikv-lens -print -quit)" ] &&
+  target/release/tikv-lens demo --help >/dev/null 2>&1; then
   bin=target/release/tikv-lens
 else
   echo "==> cargo build"
