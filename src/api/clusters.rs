@@ -12,8 +12,8 @@ use super::regions::cached_region_health;
 use super::{ApiPath, respond};
 use crate::error::ApiError;
 use crate::model::{
-    ClusterHealth, ClusterList, ClusterMetrics, ClusterOverview, ClusterSummary, Store, Warning,
-    WarningSource,
+    ClusterHealth, ClusterList, ClusterMetrics, ClusterOverview, ClusterSummary, Meta, Store,
+    Warning, WarningSource,
 };
 use crate::normalize;
 use crate::openapi::ClusterErrors;
@@ -40,8 +40,7 @@ async fn list_clusters(State(state): State<AppState>) -> Json<ClusterList> {
     let clusters = join_all(state.clusters().iter().map(|c| summarize(c))).await;
     respond(ClusterList {
         clusters,
-        stale: false,
-        observed_at: crate::freshness::observed_at(),
+        meta: Meta::observed(crate::freshness::observed_at()),
     })
 }
 
@@ -132,7 +131,7 @@ async fn get_cluster(
     let mut health_warnings = Vec::new();
     let region_health = match region_health {
         Ok(h) => {
-            health_warnings.clone_from(&h.warnings);
+            health_warnings.clone_from(&h.meta.warnings);
             Some(h.counts.clone())
         }
         Err(e) => {
@@ -166,9 +165,7 @@ async fn get_cluster(
         region_count,
         region_health,
         metrics,
-        stale: false,
-        observed_at,
-        warnings,
+        meta: Meta::new(observed_at, warnings),
     }))
 }
 

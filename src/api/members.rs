@@ -7,7 +7,7 @@ use utoipa_axum::routes;
 
 use super::{ApiPath, respond};
 use crate::error::ApiError;
-use crate::model::{MemberList, Warning, WarningSource};
+use crate::model::{MemberList, Meta, Warning, WarningSource};
 use crate::normalize;
 use crate::openapi::ClusterErrors;
 use crate::state::AppState;
@@ -50,7 +50,6 @@ async fn list_members(
         &cluster.name,
         members,
         health.as_deref(),
-        observed_at,
-        warnings,
+        Meta::new(observed_at, warnings),
     )))
 }

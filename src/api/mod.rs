@@ -5,7 +5,7 @@ use axum::extract::{FromRequestParts, Path, Query};
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::error::ApiError;
-use crate::model::{self, Warning};
+use crate::model::{self, Meta};
 use crate::openapi::ApiDoc;
 use crate::state::AppState;
 use utoipa::OpenApi;
@@ -32,49 +32,46 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(regions::routes())
 }
 
-/// An answer that says when its data was observed and whether it is stale.
+/// An answer: its data with the [`Meta`] that says when the data was observed, whether it is
+/// stale, and what is missing.
 pub(crate) trait Answer {
-    /// Marks the answer stale (with the reasons) when the request used stale data.
-    fn mark_freshness(&mut self, stale: bool, warnings: Vec<Warning>);
+    /// The answer's meta, for [`respond`] to mark.
+    fn meta_mut(&mut self) -> &mut Meta;
 }
 
-macro_rules! answer_with_warnings {
-    ($($t:ty),* $(,)?) => {$(
-        impl Answer for $t {
-            fn mark_freshness(&mut self, stale: bool, warnings: Vec<Warning>) {
-                self.stale = stale;
-                self.warnings.extend(warnings);
+/// `Answer` for the types that embed their `Meta` as the field `meta`.
+macro_rules! answers {
+    ($($t:ident),* $(,)?) => {$(
+        impl Answer for model::$t {
+            fn meta_mut(&mut self) -> &mut Meta {
+                &mut self.meta
             }
         }
     )*};
 }
 
-answer_with_warnings!(
-    model::StoreList,
-    model::StoreDetail,
-    model::MemberList,
-    model::ClusterOverview,
-    model::RegionPage,
-    model::RegionDetail,
-    model::RegionHealth,
-    model::Hotspots,
-    model::InstantQueryResult,
-    model::RangeQueryResult,
-    model::StoreMetricsSeries,
+answers!(
+    ClusterList,
+    ClusterOverview,
+    MemberList,
+    StoreList,
+    StoreDetail,
+    RegionPage,
+    RegionDetail,
+    RegionHealth,
+    Hotspots,
+    InstantQueryResult,
+    RangeQueryResult,
+    StoreMetricsSeries,
 );
 
-impl Answer for model::ClusterList {
-    fn mark_freshness(&mut self, stale: bool, _warnings: Vec<Warning>) {
-        self.stale = stale;
-    }
-}
-
-/// The JSON answer of a handler, marked with the request's staleness.
+/// The JSON answer of a handler, marked with the request's staleness: `stale` when some of its
+/// data was a last good answer standing in for an unreachable upstream, and a warning saying so
+/// for each such read.
 pub(crate) fn respond<T: Answer>(mut body: T) -> Json<T> {
-    body.mark_freshness(
-        crate::freshness::is_stale(),
-        crate::freshness::stale_warnings(),
-    );
+    let meta = body.meta_mut();
+    meta.stale = crate::freshness::is_stale();
+    meta.warnings.extend(crate::freshness::stale_warnings());
     Json(body)
 }
 

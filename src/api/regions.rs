@@ -15,7 +15,8 @@ use super::cursor::Cursor;
 use super::{ApiPath, ApiQuery, parse_id, respond, truncate};
 use crate::error::ApiError;
 use crate::model::{
-    HotspotKind, Hotspots, Region, RegionDetail, RegionHealth, RegionPage, Warning, WarningSource,
+    HotspotKind, Hotspots, Meta, Region, RegionDetail, RegionHealth, RegionPage, Warning,
+    WarningSource,
 };
 use crate::normalize::tidb_key::hex_decode;
 use crate::normalize::{self, MaybeRegion, NormalizedRegions};
@@ -96,9 +97,7 @@ async fn list_regions(
         count: regions.len(),
         regions,
         next_cursor,
-        stale: false,
-        observed_at,
-        warnings: Vec::new(),
+        meta: Meta::observed(observed_at),
     }))
 }
 
@@ -159,9 +158,7 @@ async fn get_region(
     Ok(respond(RegionDetail {
         cluster: cluster.name.clone(),
         region,
-        stale: false,
-        observed_at: crate::freshness::observed_at(),
-        warnings: Vec::new(),
+        meta: Meta::observed(crate::freshness::observed_at()),
     }))
 }
 
@@ -217,9 +214,7 @@ async fn region_by_key(
     Ok(respond(RegionDetail {
         cluster: cluster.name.clone(),
         region,
-        stale: false,
-        observed_at: crate::freshness::observed_at(),
-        warnings: Vec::new(),
+        meta: Meta::observed(crate::freshness::observed_at()),
     }))
 }
 
@@ -260,7 +255,7 @@ pub(super) async fn cached_region_health(
         .await
         .map_err(|e: Arc<UpstreamError>| ApiError::Upstream(UpstreamError::clone(&e)))
         .inspect(|health| {
-            crate::freshness::record(health.observed_at, cluster.cache_ttls.region_health)
+            crate::freshness::record(health.meta.observed_at, cluster.cache_ttls.region_health)
         })
 }
 
@@ -293,9 +288,7 @@ async fn read_region_health(cluster: &Cluster) -> Result<RegionHealth, UpstreamE
     Ok(RegionHealth {
         cluster: cluster.name.clone(),
         counts,
-        stale: false,
-        observed_at: crate::freshness::observed_at(),
-        warnings,
+        meta: Meta::new(crate::freshness::observed_at(), warnings),
     })
 }
 
@@ -349,9 +342,7 @@ async fn hotspots(
         cluster: cluster.name.clone(),
         kind,
         stores,
-        stale: false,
-        observed_at,
-        warnings: Vec::new(),
+        meta: Meta::observed(observed_at),
     }))
 }
 

@@ -13,7 +13,7 @@ use utoipa_axum::routes;
 use super::params::parse_range;
 use super::{ApiPath, ApiQuery, StorePath, parse_id, respond};
 use crate::error::ApiError;
-use crate::model::{PdId, Store, StoreMetricsSeries, Warning, WarningSource};
+use crate::model::{Meta, PdId, Store, StoreMetricsSeries, Warning, WarningSource};
 use crate::normalize::{self, InstantIndex};
 use crate::openapi::{BadParameter, PrometheusErrors};
 use crate::promql::{StoreQuery, instance_matcher};
@@ -219,9 +219,7 @@ async fn store_metrics(
         step_seconds: range.step_ms as f64 / 1000.0,
         timestamps_ms,
         metrics,
-        stale: false,
-        observed_at: crate::freshness::observed_at(),
-        warnings,
+        meta: Meta::new(crate::freshness::observed_at(), warnings),
     }))
 }
 

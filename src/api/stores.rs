@@ -13,7 +13,7 @@ use super::params::parse_time;
 use super::store_metrics::join_store_metrics;
 use super::{ApiPath, ApiQuery, StorePath, parse_id, respond, truncate};
 use crate::error::ApiError;
-use crate::model::{StoreDetail, StoreList, StoreState};
+use crate::model::{Meta, StoreDetail, StoreList, StoreState};
 use crate::normalize;
 use crate::openapi::{BadParameter, ClusterErrors, LookupErrors};
 use crate::state::AppState;
@@ -138,9 +138,7 @@ async fn list_stores(
         cluster: cluster.name.clone(),
         count: stores.len(),
         stores,
-        stale: false,
-        observed_at,
-        warnings,
+        meta: Meta::new(observed_at, warnings),
     }))
 }
 
@@ -178,9 +176,7 @@ async fn get_store(
     Ok(respond(StoreDetail {
         cluster: cluster.name.clone(),
         store,
-        stale: false,
-        observed_at,
-        warnings: Vec::new(),
+        meta: Meta::observed(observed_at),
     }))
 }
 

@@ -1,19 +1,16 @@
-use jiff::Timestamp;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{ClusterMetrics, MemberRef, PdId, RegionHealthCounts, Warning};
+use super::{ClusterMetrics, MemberRef, Meta, PdId, RegionHealthCounts};
 
 /// The clusters this tikv-lens fronts.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ClusterList {
     /// One entry per configured cluster, in configuration order.
     pub clusters: Vec<ClusterSummary>,
-    /// `true` when the upstream could not be reached and this is the last good answer,
-    /// served within the stale window (its `observed_at` says how old; a warning says why).
-    pub stale: bool,
-    /// When the PDs were read (RFC 3339 UTC).
-    pub observed_at: Timestamp,
+    // `stale`, `observed_at` and `warnings`, the answer's last keys.
+    #[serde(flatten)]
+    pub meta: Meta,
 }
 
 /// A configured cluster with a one-line health summary.
@@ -70,13 +67,9 @@ pub struct ClusterOverview {
     /// Cluster-wide traffic from Prometheus, or `null` when no Prometheus is configured or it
     /// could not be read (a warning then says why).
     pub metrics: Option<ClusterMetrics>,
-    /// `true` when the upstream could not be reached and this is the last good answer,
-    /// served within the stale window (its `observed_at` says how old; a warning says why).
-    pub stale: bool,
-    /// When PD was read (RFC 3339 UTC).
-    pub observed_at: Timestamp,
-    /// Parts of the answer that could not be read; empty when complete.
-    pub warnings: Vec<Warning>,
+    // `stale`, `observed_at` and `warnings`, the answer's last keys.
+    #[serde(flatten)]
+    pub meta: Meta,
 }
 
 /// PD's part of the overview.

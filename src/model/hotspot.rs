@@ -2,7 +2,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{PdId, Warning};
+use super::{Meta, PdId};
 
 /// Hot regions of one kind (read or write), grouped by store.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -13,13 +13,9 @@ pub struct Hotspots {
     pub kind: HotspotKind,
     /// One entry per store PD has load statistics for, sorted by store id.
     pub stores: Vec<HotStore>,
-    /// `true` when the upstream could not be reached and this is the last good answer,
-    /// served within the stale window (its `observed_at` says how old; a warning says why).
-    pub stale: bool,
-    /// When PD was read (RFC 3339 UTC).
-    pub observed_at: Timestamp,
-    /// Parts of the answer that could not be read; empty when complete.
-    pub warnings: Vec<Warning>,
+    // `stale`, `observed_at` and `warnings`, the answer's last keys.
+    #[serde(flatten)]
+    pub meta: Meta,
 }
 
 /// Which traffic a hotspot list is about.

@@ -1,8 +1,7 @@
-use jiff::Timestamp;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{PdId, Warning};
+use super::{Meta, PdId};
 
 /// A PD member.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -41,7 +40,8 @@ pub struct MemberRef {
     pub member_id: PdId,
 }
 
-/// The PD members of a cluster.
+/// The PD members of a cluster. When member health could not be read, the members are still
+/// listed, with `healthy: null` and a warning.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MemberList {
     /// The cluster's configured name.
@@ -56,12 +56,7 @@ pub struct MemberList {
     pub count: usize,
     /// The members, in PD's order (by member id).
     pub members: Vec<Member>,
-    /// `true` when the upstream could not be reached and this is the last good answer,
-    /// served within the stale window (its `observed_at` says how old; a warning says why).
-    pub stale: bool,
-    /// When PD was read (RFC 3339 UTC).
-    pub observed_at: Timestamp,
-    /// Parts of the answer that could not be read (for example member health); empty when
-    /// complete.
-    pub warnings: Vec<Warning>,
+    // `stale`, `observed_at` and `warnings`, the answer's last keys.
+    #[serde(flatten)]
+    pub meta: Meta,
 }

@@ -1,10 +1,9 @@
 use std::collections::BTreeMap;
 
-use jiff::Timestamp;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{PdId, Warning};
+use super::{Meta, PdId};
 
 /// Which non-finite value a `null` sample stands for. JSON has no NaN or infinity, so such a
 /// sample's value is `null` and this says what it was: `nan` (not a number, e.g. 0/0 or a
@@ -78,7 +77,8 @@ pub struct RangeSeries {
     pub non_finite: Vec<NonFinitePoint>,
 }
 
-/// A PromQL instant query, normalized.
+/// A PromQL instant query, normalized. Prometheus' warnings and infos are passed through in
+/// `warnings`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct InstantQueryResult {
     /// The cluster's configured name.
@@ -93,16 +93,13 @@ pub struct InstantQueryResult {
     pub series: Vec<RawSeries>,
     /// A string result, or `null`.
     pub string_value: Option<String>,
-    /// `true` when the upstream could not be reached and this is the last good answer,
-    /// served within the stale window (its `observed_at` says how old; a warning says why).
-    pub stale: bool,
-    /// When Prometheus was read (RFC 3339 UTC).
-    pub observed_at: Timestamp,
-    /// Prometheus' warnings and infos, passed through.
-    pub warnings: Vec<Warning>,
+    // `stale`, `observed_at` and `warnings`, the answer's last keys.
+    #[serde(flatten)]
+    pub meta: Meta,
 }
 
-/// A PromQL range query, normalized into columns for charts.
+/// A PromQL range query, normalized into columns for charts. Prometheus' warnings and infos are
+/// passed through in `warnings`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RangeQueryResult {
     /// The cluster's configured name.
@@ -126,13 +123,9 @@ pub struct RangeQueryResult {
     pub timestamps_ms: Vec<i64>,
     /// The series, each with one value per timestamp.
     pub series: Vec<RangeSeries>,
-    /// `true` when the upstream could not be reached and this is the last good answer,
-    /// served within the stale window (its `observed_at` says how old; a warning says why).
-    pub stale: bool,
-    /// When Prometheus was read (RFC 3339 UTC).
-    pub observed_at: Timestamp,
-    /// Prometheus' warnings and infos, passed through.
-    pub warnings: Vec<Warning>,
+    // `stale`, `observed_at` and `warnings`, the answer's last keys.
+    #[serde(flatten)]
+    pub meta: Meta,
 }
 
 /// A store's current metrics from Prometheus, joined on its status address (= `instance`).
@@ -161,7 +154,8 @@ pub struct StoreMetrics {
     pub used_bytes: Option<u64>,
 }
 
-/// Curated time series of one store, for charts.
+/// Curated time series of one store, for charts. Metrics that could not be read have a warning
+/// each in `warnings`, next to Prometheus' own warnings.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct StoreMetricsSeries {
     /// The cluster's configured name.
@@ -186,13 +180,9 @@ pub struct StoreMetricsSeries {
     /// Each metric's values on the axis (`null` where the store has no sample); the units are
     /// those of the same fields in `StoreMetrics`.
     pub metrics: StoreMetricColumns,
-    /// `true` when the upstream could not be reached and this is the last good answer,
-    /// served within the stale window (its `observed_at` says how old; a warning says why).
-    pub stale: bool,
-    /// When Prometheus was read (RFC 3339 UTC).
-    pub observed_at: Timestamp,
-    /// Metrics that could not be read, and Prometheus' own warnings.
-    pub warnings: Vec<Warning>,
+    // `stale`, `observed_at` and `warnings`, the answer's last keys.
+    #[serde(flatten)]
+    pub meta: Meta,
 }
 
 /// One column of values per metric, aligned to `timestamps_ms`.

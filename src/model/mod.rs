@@ -9,6 +9,7 @@ mod hotspot;
 mod id;
 mod key;
 mod member;
+mod meta;
 mod metrics;
 mod problem;
 mod readiness;
@@ -24,6 +25,7 @@ pub use hotspot::{HotLoad, HotRegion, HotStore, HotspotKind, Hotspots};
 pub use id::PdId;
 pub use key::{DecodedKey, KeyKind};
 pub use member::{Member, MemberList, MemberRef};
+pub use meta::Meta;
 pub use metrics::{
     ClusterMetrics, InstantQueryResult, InstantSample, NonFinite, NonFinitePoint, RangeQueryResult,
     RangeSeries, RawSeries, ResultType, StoreMetricColumns, StoreMetrics, StoreMetricsSeries,

@@ -1,8 +1,7 @@
-use jiff::Timestamp;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{DecodedKey, PdId, Warning};
+use super::{DecodedKey, Meta, PdId};
 
 /// A region: a contiguous range of keys, replicated as peers on several stores.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -106,13 +105,9 @@ pub struct RegionPage {
     pub regions: Vec<Region>,
     /// Pass as `cursor` to get the next page; `null` on the last page.
     pub next_cursor: Option<String>,
-    /// `true` when the upstream could not be reached and this is the last good answer,
-    /// served within the stale window (its `observed_at` says how old; a warning says why).
-    pub stale: bool,
-    /// When PD was read (RFC 3339 UTC).
-    pub observed_at: Timestamp,
-    /// Parts of the answer that could not be read; empty when complete.
-    pub warnings: Vec<Warning>,
+    // `stale`, `observed_at` and `warnings`, the answer's last keys.
+    #[serde(flatten)]
+    pub meta: Meta,
 }
 
 /// One region of a cluster.
@@ -122,13 +117,9 @@ pub struct RegionDetail {
     pub cluster: String,
     /// The region.
     pub region: Region,
-    /// `true` when the upstream could not be reached and this is the last good answer,
-    /// served within the stale window (its `observed_at` says how old; a warning says why).
-    pub stale: bool,
-    /// When PD was read (RFC 3339 UTC).
-    pub observed_at: Timestamp,
-    /// Parts of the answer that could not be read; empty when complete.
-    pub warnings: Vec<Warning>,
+    // `stale`, `observed_at` and `warnings`, the answer's last keys.
+    #[serde(flatten)]
+    pub meta: Meta,
 }
 
 /// Counts of unhealthy regions by kind, as PD's region checker classifies them.
@@ -155,19 +146,17 @@ pub struct RegionHealthCounts {
 }
 
 /// Region health of a cluster.
+///
+/// Region health is cached for 30 s per cluster (`observed_at` says when it was read): PD answers
+/// each check with the list of regions, which is large in a big cluster, so dashboards refreshing
+/// every few seconds share one read. A count that could not be read is `null` with a warning.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RegionHealth {
     /// The cluster's configured name.
     pub cluster: String,
     /// The counts; a count PD could not give is `null` with a warning.
     pub counts: RegionHealthCounts,
-    /// `true` when the upstream could not be reached and this is the last good answer,
-    /// served within the stale window (its `observed_at` says how old; a warning says why).
-    pub stale: bool,
-    /// When PD was read (RFC 3339 UTC). Region health is cached for 30 s per cluster: PD
-    /// answers each check with the list of regions, which is large in a big cluster, so
-    /// dashboards refreshing every few seconds share one read.
-    pub observed_at: Timestamp,
-    /// Counts that could not be read; empty when complete.
-    pub warnings: Vec<Warning>,
+    // `stale`, `observed_at` and `warnings`, the answer's last keys.
+    #[serde(flatten)]
+    pub meta: Meta,
 }

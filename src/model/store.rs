@@ -4,7 +4,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{PdId, StoreMetrics, Warning};
+use super::{Meta, PdId, StoreMetrics};
 
 /// A TiKV or TiFlash store, as PD sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -174,13 +174,9 @@ pub struct StoreList {
     pub count: usize,
     /// The stores, sorted by id.
     pub stores: Vec<Store>,
-    /// `true` when the upstream could not be reached and this is the last good answer,
-    /// served within the stale window (its `observed_at` says how old; a warning says why).
-    pub stale: bool,
-    /// When PD was read (RFC 3339 UTC).
-    pub observed_at: Timestamp,
-    /// Parts of the answer that could not be read; empty when complete.
-    pub warnings: Vec<Warning>,
+    // `stale`, `observed_at` and `warnings`, the answer's last keys.
+    #[serde(flatten)]
+    pub meta: Meta,
 }
 
 /// One store of a cluster.
@@ -190,11 +186,7 @@ pub struct StoreDetail {
     pub cluster: String,
     /// The store.
     pub store: Store,
-    /// `true` when the upstream could not be reached and this is the last good answer,
-    /// served within the stale window (its `observed_at` says how old; a warning says why).
-    pub stale: bool,
-    /// When PD was read (RFC 3339 UTC).
-    pub observed_at: Timestamp,
-    /// Parts of the answer that could not be read; empty when complete.
-    pub warnings: Vec<Warning>,
+    // `stale`, `observed_at` and `warnings`, the answer's last keys.
+    #[serde(flatten)]
+    pub meta: Meta,
 }

@@ -2,9 +2,7 @@
 
 use std::collections::HashMap;
 
-use jiff::Timestamp;
-
-use crate::model::{Member, MemberList, MemberRef, PdId, PdOverview, Warning};
+use crate::model::{Member, MemberList, MemberRef, Meta, PdId, PdOverview};
 use crate::upstream::pd::wire;
 
 /// Joins PD's members to their health (by member id). `health` is `None` when it could not be
@@ -13,8 +11,7 @@ pub(crate) fn member_list(
     cluster: &str,
     members: wire::MembersResponse,
     health: Option<&[wire::MemberHealth]>,
-    observed_at: Timestamp,
-    warnings: Vec<Warning>,
+    meta: Meta,
 ) -> MemberList {
     let healthy_by_id: Option<HashMap<u64, bool>> =
         health.map(|h| h.iter().map(|m| (m.member_id, m.health)).collect());
@@ -47,9 +44,7 @@ pub(crate) fn member_list(
         etcd_leader: members.etcd_leader.map(member_ref),
         count: list.len(),
         members: list,
-        stale: false,
-        observed_at,
-        warnings,
+        meta,
     }
 }
 

@@ -7,8 +7,8 @@ use jiff::Timestamp;
 
 use super::FieldError;
 use crate::model::{
-    InstantQueryResult, InstantSample, NonFinite, NonFinitePoint, RangeQueryResult, RangeSeries,
-    RawSeries, ResultType, Warning, WarningSource,
+    InstantQueryResult, InstantSample, Meta, NonFinite, NonFinitePoint, RangeQueryResult,
+    RangeSeries, RawSeries, ResultType, Warning, WarningSource,
 };
 use crate::upstream::prometheus::RangeParams;
 use crate::upstream::prometheus::wire::{Envelope, MatrixSeries, QueryData, SamplePair};
@@ -97,7 +97,7 @@ pub(crate) fn instant_result(
     envelope: Envelope,
     observed_at: Timestamp,
 ) -> Result<InstantQueryResult, FieldError> {
-    let warnings = warnings(&envelope);
+    let meta = Meta::new(observed_at, warnings(&envelope));
     let mut result = InstantQueryResult {
         cluster: cluster.to_owned(),
         query: query.to_owned(),
@@ -105,9 +105,7 @@ pub(crate) fn instant_result(
         samples: Vec::new(),
         series: Vec::new(),
         string_value: None,
-        stale: false,
-        observed_at,
-        warnings,
+        meta,
     };
     match envelope.data {
         None => return Err(FieldError::new("data", "missing in a success answer")),
@@ -241,7 +239,7 @@ pub(crate) fn range_result(
     envelope: Envelope,
     observed_at: Timestamp,
 ) -> Result<RangeQueryResult, FieldError> {
-    let warnings = warnings(&envelope);
+    let meta = Meta::new(observed_at, warnings(&envelope));
     let series = match envelope.data {
         Some(QueryData::Matrix(series)) => series,
         Some(_) => {
@@ -263,9 +261,7 @@ pub(crate) fn range_result(
         step_seconds: range.step_ms as f64 / 1000.0,
         timestamps_ms,
         series,
-        stale: false,
-        observed_at,
-        warnings,
+        meta,
     })
 }
 

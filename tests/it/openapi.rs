@@ -60,16 +60,48 @@ fn every_operation_documents_its_errors_as_problems() {
 fn every_schema_property_is_described() {
     let doc: serde_json::Value = serde_json::from_str(COMMITTED).unwrap();
     for (name, schema) in doc["components"]["schemas"].as_object().unwrap() {
-        let Some(props) = schema["properties"].as_object() else {
-            continue;
-        };
-        for (prop, def) in props {
-            // A nullable reference carries its description inside `oneOf`.
-            let described =
-                def["description"].is_string() || def["oneOf"][0]["description"].is_string();
-            assert!(described, "{name}.{prop} has no description");
+        // An answer that embeds `Meta` is `allOf` [`Meta`, its own object]: check both levels.
+        let parts = std::iter::once(schema).chain(schema["allOf"].as_array().into_iter().flatten());
+        for props in parts.filter_map(|part| part["properties"].as_object()) {
+            for (prop, def) in props {
+                // A nullable reference carries its description inside `oneOf`.
+                let described =
+                    def["description"].is_string() || def["oneOf"][0]["description"].is_string();
+                assert!(described, "{name}.{prop} has no description");
+            }
         }
     }
+}
+
+#[test]
+fn every_answer_references_the_one_meta() {
+    let doc: serde_json::Value = serde_json::from_str(COMMITTED).unwrap();
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    let meta = &schemas["Meta"];
+    for field in ["stale", "observed_at", "warnings"] {
+        assert!(
+            meta["properties"][field]["description"].is_string(),
+            "Meta.{field}"
+        );
+    }
+    let mut answers = 0;
+    for (name, schema) in schemas {
+        if name == "Meta" {
+            continue;
+        }
+        let text = schema.to_string();
+        assert!(
+            !text.contains("\"observed_at\""),
+            "{name} has its own observed_at instead of Meta's"
+        );
+        let Some(parts) = schema["allOf"].as_array() else {
+            continue;
+        };
+        assert_eq!(parts[0]["$ref"], "#/components/schemas/Meta", "{name}");
+        assert!(schema["description"].is_string(), "{name}");
+        answers += 1;
+    }
+    assert_eq!(answers, 12, "the answer types embedding Meta");
 }
 
 #[tokio::test]
