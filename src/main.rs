@@ -13,6 +13,10 @@ use tikv_lens::state::AppState;
 use tikv_lens::tls::CertKey;
 use tracing_subscriber::EnvFilter;
 
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// Exit code for a usage or configuration error (as clap uses).
 const USAGE_ERROR: u8 = 2;
 

@@ -40,7 +40,7 @@ pub fn app(state: AppState) -> Router {
     router
         // Route layer: runs after routing, so it sees the matched route template.
         .route_layer(middleware::from_fn(record_request))
-        .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
+        .merge(SwaggerUi::new("/docs").url("/openapi.json", crate::openapi::complete(openapi)))
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         // Inner to outer: gzip when asked for; freshness headers and ETags on the bytes actually

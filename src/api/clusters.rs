@@ -16,7 +16,7 @@ use crate::model::{
     Warning, WarningSource,
 };
 use crate::normalize;
-use crate::openapi::ClusterErrors;
+use super::problems::ClusterErrors;
 use crate::promql::{self, instance_matcher};
 use crate::state::{AppState, Cluster};
 use crate::upstream::Upstream;

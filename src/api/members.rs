@@ -9,7 +9,7 @@ use super::{ApiPath, respond};
 use crate::error::ApiError;
 use crate::model::{MemberList, Meta, Warning, WarningSource};
 use crate::normalize;
-use crate::openapi::ClusterErrors;
+use super::problems::ClusterErrors;
 use crate::state::AppState;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {

@@ -14,7 +14,7 @@ use super::{ApiPath, ApiQuery, respond};
 use crate::error::ApiError;
 use crate::model::{InstantQueryResult, RangeQueryResult};
 use crate::normalize::sample;
-use crate::openapi::{BadParameter, PrometheusErrors};
+use super::problems::{BadParameter, PrometheusErrors};
 use crate::state::AppState;
 use crate::upstream::Upstream;
 use crate::upstream::prometheus::EvalTime;

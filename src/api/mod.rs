@@ -6,9 +6,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::error::ApiError;
 use crate::model::{self, Meta};
-use crate::openapi::ApiDoc;
 use crate::state::AppState;
-use utoipa::OpenApi;
 
 mod clusters;
 mod cursor;
@@ -16,13 +14,15 @@ mod members;
 mod metrics;
 mod operations;
 mod params;
+mod problems;
 mod regions;
 mod store_metrics;
 mod stores;
 
-/// Every route of the service with its OpenAPI operations.
+/// Every route of the service with its OpenAPI operations (the document's fixed parts are
+/// added by [`crate::openapi::complete`]).
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    OpenApiRouter::new()
         .merge(operations::routes())
         .merge(clusters::routes())
         .merge(members::routes())

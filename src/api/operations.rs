@@ -8,7 +8,7 @@ use utoipa_axum::routes;
 
 use crate::error::ApiError;
 use crate::model::{ClusterReadiness, Liveness, Readiness};
-use crate::openapi::NotReady;
+use super::problems::NotReady;
 use crate::state::AppState;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {

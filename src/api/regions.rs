@@ -20,7 +20,7 @@ use crate::model::{
 };
 use crate::normalize::tidb_key::hex_decode;
 use crate::normalize::{self, MaybeRegion, NormalizedRegions};
-use crate::openapi::{BadParameter, ClusterErrors, LookupErrors};
+use super::problems::{BadParameter, ClusterErrors, LookupErrors};
 use crate::state::{AppState, Cluster};
 use crate::upstream::pd::Lookup;
 use crate::upstream::{Upstream, UpstreamError};

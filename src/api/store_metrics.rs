@@ -15,7 +15,7 @@ use super::{ApiPath, ApiQuery, StorePath, parse_id, respond};
 use crate::error::ApiError;
 use crate::model::{Meta, PdId, Store, StoreMetricsSeries, Warning, WarningSource};
 use crate::normalize::{self, InstantIndex};
-use crate::openapi::{BadParameter, PrometheusErrors};
+use super::problems::{BadParameter, PrometheusErrors};
 use crate::promql::{StoreQuery, instance_matcher};
 use crate::state::{AppState, Cluster};
 use crate::upstream::pd::Lookup;

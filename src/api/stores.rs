@@ -15,7 +15,7 @@ use super::{ApiPath, ApiQuery, StorePath, parse_id, respond, truncate};
 use crate::error::ApiError;
 use crate::model::{Meta, StoreDetail, StoreList, StoreState};
 use crate::normalize;
-use crate::openapi::{BadParameter, ClusterErrors, LookupErrors};
+use super::problems::{BadParameter, ClusterErrors, LookupErrors};
 use crate::state::AppState;
 use crate::upstream::Upstream;
 use crate::upstream::pd::Lookup;
