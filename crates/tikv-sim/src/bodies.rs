@@ -5,12 +5,14 @@
 use std::collections::BTreeMap;
 
 use super::cluster::{
-    PD_BUILD_TS, PD_DEPLOY_PATH, PD_GIT_HASH, PD_VERSION, SimCluster, SimMember, SimStore, store_id,
+    PD_BUILD_TS, PD_DEPLOY_PATH, PD_GIT_HASH, PD_VERSION, SimCluster, SimMember, SimStore,
 };
 use super::go_format::{
     JsonWriter, Layout, go_byte_size, go_duration, go_rfc3339_nano, push_upper_hex,
 };
-use super::regions::{HotPeer, Moment, PeerRole, SimPeer, SimRegion};
+use super::hot::HotPeer;
+use super::regions::{Moment, PeerRole, SimPeer, SimRegion};
+use super::timeline::{SimStoreState, store_id};
 
 /// `{"store": MetaStore, "status": StoreStatus}`.
 pub(crate) fn write_store_info(w: &mut JsonWriter, store: &SimStore) {
@@ -495,7 +497,7 @@ pub(crate) fn hot_regions_body(
 ) -> String {
     let live: Vec<&SimStore> = stores
         .iter()
-        .filter(|s| s.meta_state == 0 && s.state == super::cluster::SimStoreState::Up)
+        .filter(|s| s.meta_state == 0 && s.state == SimStoreState::Up)
         .collect();
     let mut w = JsonWriter::new(Layout::Indent);
     w.begin_object();
@@ -597,7 +599,7 @@ pub(crate) fn hot_regions_body(
 pub(crate) fn hot_stores_body(stores: &[SimStore]) -> String {
     let live: Vec<&SimStore> = stores
         .iter()
-        .filter(|s| s.meta_state == 0 && s.state == super::cluster::SimStoreState::Up)
+        .filter(|s| s.meta_state == 0 && s.state == SimStoreState::Up)
         .collect();
     let mut w = JsonWriter::new(Layout::Indent);
     w.begin_object();

@@ -3,7 +3,7 @@
 //! byte sizes (`%.4g`), `time.Duration.String()`, RFC 3339 with nanoseconds, and the texts of the
 //! `strconv`, `encoding/hex` and `net/url` errors that PD hands back verbatim.
 //!
-//! Nothing here knows about PD objects; `demo::bodies` decides what to write.
+//! Nothing here knows about PD objects; `bodies` decides what to write.
 
 use std::fmt::Write as _;
 

@@ -22,18 +22,37 @@
 //!
 //! # Layout
 //!
-//! - `cluster`: configuration, stores, members, timeline; [`SimCluster`].
-//! - `regions`: region derivation, per-store totals, hot regions.
-//! - `layout`: where region boundaries fall (TiDB tables, indexes, rows); `keys`: TiDB's
-//!   memcomparable key encoding.
-//! - `pd`: the axum router and handlers; `bodies`: PD's response objects;
-//!   `go_format`: Go's renderers and value formats; `mix`: the seeded hashing everything
-//!   derives from.
+//! Lowest first; a module uses only modules above it here, never one below or beside it:
+//!
+//! - `mix`: the seeded hashing everything derives from. `go_format`: Go's wire formats (PD's two
+//!   JSON renderers, byte sizes, durations, timestamps, `strconv` errors). `clock`: where "now"
+//!   comes from.
+//! - `keys`: TiDB's memcomparable key encoding, as region boundaries carry it.
+//! - `layout`: where region boundaries fall (TiDB tables, indexes, rows).
+//! - `timeline`: the scenario's knobs ([`SimConfig`]) and the stores through time: process
+//!   starts, heartbeats, the outage cycle and what PD calls a store ([`SimStoreState`]), store
+//!   ids, the load curve. Knows nothing of regions.
+//! - `regions`: any region ([`SimRegion`]) at any instant, derived from the layout and the
+//!   timeline; `Moment`, what all regions share at one instant.
+//! - `tally`: per-store region, leader and pending totals without walking every region. `hot`:
+//!   the hot peers PD reports.
+//! - `cluster`: [`SimCluster`], which holds the timeline and the regions, and PD's view of its
+//!   members and stores ([`SimStore`]).
+//! - `bodies`: PD's response objects. `metrics`: the TiKV and PD series the simulated Prometheus
+//!   scrapes.
+//! - `promql_eval`: a small PromQL evaluator over those series.
+//! - `pd`: PD's HTTP API (router and handlers). `prometheus`: Prometheus' query API.
+//!
+//! In one line (`tests/module_order.rs` holds the sources to it):
+//!
+//! mix, go_format, clock → keys → layout → timeline → regions → tally, hot → cluster →
+//! bodies, metrics → promql_eval → pd, prometheus
 
 mod bodies;
 mod clock;
 mod cluster;
 mod go_format;
+mod hot;
 mod keys;
 mod layout;
 mod metrics;
@@ -42,16 +61,18 @@ mod pd;
 mod prometheus;
 mod promql_eval;
 mod regions;
+mod tally;
+mod timeline;
 
 pub use clock::Clock;
-pub use cluster::{
-    OUTAGE_PERIOD, OUTAGE_RESTART_AT, OUTAGE_STOP_AT, SimCluster, SimConfig, SimMember, SimStore,
-    SimStoreState, store_id,
-};
+pub use cluster::{SimCluster, SimMember, SimStore};
 pub use keys::RegionKey;
 pub use pd::{CONTENT_TYPE_DATA, CONTENT_TYPE_JSON, CONTENT_TYPE_TEXT, pd_router, serve_pd};
 pub use prometheus::{prometheus_router, serve_prometheus};
 pub use regions::{
     EMPTY_MIB, OVERSIZED_KEYS, OVERSIZED_MIB, PeerRole, RegionCheck, SimPeer, SimRegion,
     UNDERSIZED_KEYS, UNDERSIZED_MIB,
+};
+pub use timeline::{
+    OUTAGE_PERIOD, OUTAGE_RESTART_AT, OUTAGE_STOP_AT, SimConfig, SimStoreState, store_id,
 };

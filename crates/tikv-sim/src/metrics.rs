@@ -40,9 +40,10 @@ use std::f64::consts::{PI, TAU};
 use std::rc::Rc;
 use std::sync::{Arc, OnceLock};
 
-use super::cluster::{SECOND, SimCluster, SimStore, SimStoreState, store_id};
+use super::cluster::{SimCluster, SimStore};
 use super::mix::{hash, unit};
 use super::regions::{Moment, RegionCheck, SimRegion};
+use super::timeline::{SECOND, SimStoreState, store_id};
 
 /// Prometheus' scrape interval in the simulation.
 pub(crate) const SCRAPE_MS: i64 = 15_000;
@@ -55,7 +56,7 @@ pub(crate) type Labels = Vec<(String, String)>;
 
 const DAY_MS: i64 = 86_400_000;
 const HOUR_MS: i64 = 3_600_000;
-/// `cluster::SALT_SPIKE`: which minute of each hour the load spike starts at.
+/// `timeline::SALT_SPIKE`: which minute of each hour the load spike starts at.
 const SALT_SPIKE: u64 = 4;
 /// This module's own salts, apart from the cluster's.
 const SALT_PROFILE: u64 = 300;
@@ -280,12 +281,17 @@ pub(crate) struct Cx {
 impl MetricsModel {
     pub(crate) fn new(cluster: Arc<SimCluster>) -> Self {
         let seed = cluster.config().seed;
-        let live = cluster.stores.len();
+        let live = cluster.timeline.stores.len();
         let flapping = cluster.flapping_store_index();
         let instances = (0..live).map(|i| format!("tikv-{i}:20180")).collect();
         let addresses = (0..live).map(|i| format!("tikv-{i}:20160")).collect();
         let store_ids = (0..=live).map(|i| store_id(i).to_string()).collect();
-        let first_start_ms: Vec<i64> = cluster.stores.iter().map(|s| s.start_secs * 1000).collect();
+        let first_start_ms: Vec<i64> = cluster
+            .timeline
+            .stores
+            .iter()
+            .map(|s| s.start_secs * 1000)
+            .collect();
         let earliest = first_start_ms.iter().copied().min().unwrap_or(0);
         let anchor_ms = earliest.div_euclid(DAY_MS) * DAY_MS - DAY_MS;
         let profiles = (0..live)
@@ -687,13 +693,14 @@ impl MetricsModel {
     fn region_base(&self) -> RegionBase {
         *self.region_base.get_or_init(|| {
             let cluster = &*self.cluster;
-            let n = cluster.base_regions;
+            let regions = &cluster.region_model;
+            let n = regions.base_regions;
             // Before the epoch there are no splits, so key-order index = uid.
-            let before = cluster.moment_at_ns(cluster.epoch_ns.saturating_sub(SECOND));
+            let before = cluster.moment_at_ns(cluster.timeline.epoch_ns.saturating_sub(SECOND));
             let mut base = RegionBase::default();
-            for region in cluster.regions_at_moment(0..n, &before) {
+            for region in regions.regions_at_moment(0..n, &before) {
                 let uid = region.index;
-                if (n >= 2 && uid == n - 1) || cluster.learner_regions.binary_search(&uid).is_ok() {
+                if (n >= 2 && uid == n - 1) || regions.learner_regions.binary_search(&uid).is_ok() {
                     continue;
                 }
                 base.empty += u64::from(region.is_empty_region());
@@ -702,7 +709,7 @@ impl MetricsModel {
             }
             // Split-born regions are 88 to 100 MiB: never empty or undersized, and oversized only
             // if the hot table's rows were small enough for 100 MiB to hold 1,440,000 keys.
-            base.split_born_may_be_oversized = cluster
+            base.split_born_may_be_oversized = regions
                 .layout
                 .tables()
                 .last()
@@ -716,18 +723,18 @@ impl MetricsModel {
     /// they have a peer on the flapping store (known from its store totals), so only the few
     /// special regions (the growing tail, the learner regions) are built.
     fn region_checks(&self, moment: &Moment, stores: &[SimStore]) -> [u64; 9] {
-        let cluster = &*self.cluster;
+        let regions = &self.cluster.region_model;
         let base = self.region_base();
-        let n = cluster.base_regions;
+        let n = regions.base_regions;
         let flapping = &stores[self.flapping];
         let flapping_id = flapping.id;
         let mut specials: Vec<SimRegion> = Vec::new();
-        let mut uids: Vec<u64> = cluster.learner_regions.clone();
+        let mut uids: Vec<u64> = regions.learner_regions.clone();
         if n >= 2 {
             uids.push(n - 1);
         }
         for uid in uids {
-            if let Some(region) = cluster.region_by_id_at(8 * uid + 2, moment) {
+            if let Some(region) = regions.region_by_id_at(8 * uid + 2, moment) {
                 specials.push(region);
             }
         }
@@ -743,7 +750,7 @@ impl MetricsModel {
         for (slot, check) in RegionCheck::ALL.into_iter().enumerate() {
             let special = specials
                 .iter()
-                .filter(|r| cluster.region_matches(r, check, moment))
+                .filter(|r| regions.region_matches(r, check, moment))
                 .count() as u64;
             let plain = match check {
                 RegionCheck::MissPeer if moment.down.is_down => plain_on,
@@ -765,10 +772,10 @@ impl MetricsModel {
         if !base.split_born_may_be_oversized {
             return 0;
         }
-        let cluster = &*self.cluster;
-        let n = cluster.base_regions;
+        let regions = &self.cluster.region_model;
+        let n = regions.base_regions;
         (n..n + moment.splits)
-            .filter_map(|uid| cluster.region_by_id_at(8 * uid + 2, moment))
+            .filter_map(|uid| regions.region_by_id_at(8 * uid + 2, moment))
             .filter(|r| r.is_oversized())
             .count() as u64
     }
@@ -1035,18 +1042,19 @@ mod tests {
         for (stores, regions) in [(3, 400), (5, 1_500)] {
             let m = model(stores, regions);
             let cluster = &*m.cluster;
-            let epoch = cluster.epoch_ns;
+            let epoch = cluster.timeline.epoch_ns;
             let mut saw_down = false;
             let mut saw_learner = false;
             for seconds in (-30..5_000).step_by(37) {
                 let moment = cluster.moment_at_ns(epoch + seconds * SECOND);
                 let stores_now = cluster.stores_at_moment(&moment);
                 let got = m.region_checks(&moment, &stores_now);
-                let count = cluster.region_count_at(&moment);
+                let count = cluster.region_model.region_count_at(&moment);
                 let mut want = [0u64; 9];
-                for region in cluster.regions_at_moment(0..count, &moment) {
+                for region in cluster.region_model.regions_at_moment(0..count, &moment) {
                     for (slot, check) in RegionCheck::ALL.into_iter().enumerate() {
-                        want[slot] += u64::from(cluster.region_matches(&region, check, &moment));
+                        want[slot] +=
+                            u64::from(cluster.region_model.region_matches(&region, check, &moment));
                     }
                 }
                 assert_eq!(got, want, "{stores} stores, t = {seconds}s");

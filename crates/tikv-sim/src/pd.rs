@@ -185,7 +185,7 @@ async fn handle(
         Route::Stores => stores(cluster, query, &moment),
         Route::Store(id) => store(cluster, &id, &moment),
         Route::Regions => {
-            let count = cluster.region_count_at(&moment);
+            let count = cluster.region_model.region_count_at(&moment);
             // Go map order: any order; start at a seeded offset to make that visible.
             let offset = if count == 0 {
                 0
@@ -200,7 +200,7 @@ async fn handle(
         }
         Route::RegionsCount => json(
             StatusCode::OK,
-            bodies::regions_count_body(cluster.region_count_at(&moment)),
+            bodies::regions_count_body(cluster.region_model.region_count_at(&moment)),
         ),
         Route::RegionsKey => scan_regions(cluster, query, moment),
         Route::RegionId(id) => region_by_id(cluster, &id, &moment),
@@ -295,8 +295,11 @@ fn scan_regions(cluster: &Arc<SimCluster>, query: &Query, moment: Moment) -> Res
             Err(message) => return json_error(StatusCode::BAD_REQUEST, &message),
         },
     };
-    let from = cluster.region_index_for_key(&start, &moment);
-    let to = cluster.regions_starting_before(&end, &moment).max(from);
+    let from = cluster.region_model.region_index_for_key(&start, &moment);
+    let to = cluster
+        .region_model
+        .regions_starting_before(&end, &moment)
+        .max(from);
     let mut count = to - from;
     if limit > 0 {
         count = count.min(limit as u64);
@@ -316,7 +319,7 @@ fn region_by_id(cluster: &SimCluster, raw_id: &[u8], moment: &Moment) -> Respons
         Ok(id) => id,
         Err(message) => return json_error(StatusCode::BAD_REQUEST, &message),
     };
-    match cluster.region_by_id_at(id, moment) {
+    match cluster.region_model.region_by_id_at(id, moment) {
         Some(region) => data(bodies::region_body(&region)),
         None => data(bodies::MISSING_REGION_BODY.to_owned()),
     }
@@ -333,8 +336,8 @@ fn region_by_key(cluster: &SimCluster, raw_key: &[u8], query: &Query, moment: &M
             Err(message) => return json_error(StatusCode::BAD_REQUEST, &message),
         };
     }
-    let index = cluster.region_index_for_key(&key, moment);
-    match cluster.region_at_moment(index, moment) {
+    let index = cluster.region_model.region_index_for_key(&key, moment);
+    match cluster.region_model.region_at_moment(index, moment) {
         Some(region) => data(bodies::region_body(&region)),
         None => data(bodies::MISSING_REGION_BODY.to_owned()),
     }
@@ -384,8 +387,8 @@ async fn store_regions(
             if kind == Kind::Witness {
                 return Vec::new();
             }
-            let count = cluster.region_count_at(moment);
-            for region in cluster.regions_at_moment(0..count, moment) {
+            let count = cluster.region_model.region_count_at(moment);
+            for region in cluster.region_model.regions_at_moment(0..count, moment) {
                 let Some(peer) = region.peers().iter().find(|p| p.store_id == id) else {
                     continue;
                 };
@@ -426,10 +429,11 @@ async fn checked_regions(
     let scan = {
         let cluster = cluster.clone();
         move |moment: &Moment| {
-            let count = cluster.region_count_at(moment);
+            let count = cluster.region_model.region_count_at(moment);
             cluster
+                .region_model
                 .regions_at_moment(0..count, moment)
-                .filter(|r| cluster.region_matches(r, check, moment))
+                .filter(|r| cluster.region_model.region_matches(r, check, moment))
                 .map(|r| r.index)
                 .collect()
         }
@@ -443,7 +447,7 @@ async fn run_scan<F>(cluster: &SimCluster, moment: Moment, scan: F) -> (Vec<u64>
 where
     F: FnOnce(&Moment) -> Vec<u64> + Send + 'static,
 {
-    if cluster.region_count_at(&moment) <= BLOCKING_SCAN {
+    if cluster.region_model.region_count_at(&moment) <= BLOCKING_SCAN {
         let indices = scan(&moment);
         return (indices, moment);
     }
@@ -466,8 +470,11 @@ async fn region_stats(cluster: &Arc<SimCluster>, query: &Query, moment: Moment) 
     let start = query.get("start_key").to_vec();
     let end = query.get("end_key").to_vec();
     let count_only = query.has("count");
-    let from = cluster.region_index_for_key(&start, &moment);
-    let to = cluster.regions_starting_before(&end, &moment).max(from);
+    let from = cluster.region_model.region_index_for_key(&start, &moment);
+    let to = cluster
+        .region_model
+        .regions_starting_before(&end, &moment)
+        .max(from);
     let stats = if count_only {
         RegionStatsBody {
             count: to - from,
@@ -482,7 +489,7 @@ async fn region_stats(cluster: &Arc<SimCluster>, query: &Query, moment: Moment) 
                 maps: Some(StoreMaps::default()),
                 ..RegionStatsBody::default()
             };
-            for region in cluster.regions_at_moment(from..to, &moment) {
+            for region in cluster.region_model.regions_at_moment(from..to, &moment) {
                 stats.count += 1;
                 if region.is_empty_region() {
                     stats.empty_count += 1;
@@ -634,8 +641,9 @@ fn write_region_range(
 ) {
     match source {
         RegionSource::Range { from, .. } => {
-            for region in
-                cluster.regions_at_moment(from + positions.start..from + positions.end, moment)
+            for region in cluster
+                .region_model
+                .regions_at_moment(from + positions.start..from + positions.end, moment)
             {
                 bodies::write_region(w, &region);
             }
@@ -649,7 +657,7 @@ fn write_region_range(
                 (first.max(*count) - count, last.max(*count) - count),
             ];
             for (a, b) in runs {
-                for region in cluster.regions_at_moment(a..b, moment) {
+                for region in cluster.region_model.regions_at_moment(a..b, moment) {
                     bodies::write_region(w, &region);
                 }
             }
@@ -657,7 +665,7 @@ fn write_region_range(
         RegionSource::Indices(indices) => {
             let slice = &indices[positions.start as usize..positions.end as usize];
             for &index in slice {
-                if let Some(region) = cluster.region_at_moment(index, moment) {
+                if let Some(region) = cluster.region_model.region_at_moment(index, moment) {
                     bodies::write_region(w, &region);
                 }
             }

@@ -13,8 +13,8 @@
 //!   errors and PromQL the simulation does not implement, 422 `execution` for evaluation errors;
 //!   plain-text 404 and 405 for unknown paths and methods.
 //!
-//! What the series are and how their values come about: `demo::metrics`. Which PromQL works:
-//! `demo::promql_eval`. Differences from a real Prometheus: parse errors carry no `line:column`
+//! What the series are and how their values come about: `metrics`. Which PromQL works:
+//! `promql_eval`. Differences from a real Prometheus: parse errors carry no `line:column`
 //! position (the parser does not report one), `timeout` is accepted but never fires (queries are
 //! computed, not read; instead one request may compute at most 50 million samples, Prometheus'
 //! default `--query.max-samples`, else 422), and the series, label names and values are only those

@@ -6,32 +6,26 @@
 //! Time-dependent behaviour, all of it O(1) per region:
 //! - Leaders rotate: regions fall in 64 groups by hash, and each group's leader slot advances
 //!   every 30 minutes, one group every ~28 s.
-//! - The flapping store: while it is stopped its leaders move to the next voter (10 s election),
-//!   its peers are down and pending once PD calls it Disconnected; after it restarts the groups
-//!   catch up (pending) and take their leaders back one after the other.
+//! - The flapping store (see `timeline`): while it is stopped its leaders move to the next voter
+//!   (10 s election), its peers are down and pending once PD calls it Disconnected; after it
+//!   restarts the groups catch up (pending) and take their leaders back one after the other.
 //! - Splits: the hot table's last region splits every `split_interval`; the new regions sit just
 //!   before it in key order, so key-order index `i` maps to a uid without any lookup.
 //! - A few regions gain a learner for 4 minutes every 40 minutes (staggered).
+//! - A few regions are hot for 5 minutes at a time (what PD reports of them is in `hot`).
 //!
-//! Per-store totals (leader/region counts and sizes) would need a walk over every region; instead
-//! the "plain" regions (all but the split-born, the growing tail and the learner regions) are
-//! summed once at start-up per (group, leader slot, store), and a moment's totals are assembled
-//! from those sums, a light pass over the split-born regions, and the few special regions.
+//! Per-store totals are not here: `tally` sums them without building every region.
 
 use std::ops::Range;
 
-use jiff::Timestamp;
-
-use super::cluster::{
-    ClusterTally, DISCONNECTED_AFTER, OUTAGE_PERIOD, OUTAGE_RESTART_AT, OUTAGE_STOP_AT, SECOND,
-    SimCluster, SimStoreState, heartbeat_before, store_id, store_index, store_state,
-};
 use super::keys::RegionKey;
-use super::layout::{Table, TableKind};
+use super::layout::{KeyLayout, Table, TableKind};
 use super::mix::{between, hash, hash2, unit};
+use super::timeline::{FlappingStore, SECOND, SimConfig, Timeline, load_at, store_id, store_index};
 
 const MIB: u64 = 1 << 20;
-const GROUPS: usize = 64;
+/// Leader groups: regions fall in these by hash, and a group's leaders move together.
+pub(crate) const GROUPS: usize = 64;
 const LEADER_ROTATION: i64 = 1_800 * SECOND;
 /// Raft election after the flapping store stops: its leaders move after this long.
 const ELECTION: i64 = 10 * SECOND;
@@ -44,7 +38,7 @@ const CATCH_UP: i64 = 60 * SECOND;
 const LEARNER_PERIOD: i64 = 2_400 * SECOND;
 const LEARNER_WINDOW: i64 = 240 * SECOND;
 /// Regions heartbeat every minute; traffic fields cover that minute.
-const REGION_HEARTBEAT: i64 = 60 * SECOND;
+pub(crate) const REGION_HEARTBEAT: i64 = 60 * SECOND;
 /// Hot regions change every 5 minutes.
 const HOT_WINDOW: i64 = 300 * SECOND;
 const HOT_PICKS: usize = 3;
@@ -231,20 +225,6 @@ impl RegionCheck {
     }
 }
 
-/// The flapping store at one moment.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct FlappingStore {
-    pub(crate) index: usize,
-    pub(crate) start_secs: i64,
-    pub(crate) last_heartbeat_ns: i64,
-    /// The TiKV process is running.
-    pub(crate) alive: bool,
-    /// PD calls it Disconnected or Down.
-    pub(crate) not_up: bool,
-    pub(crate) is_down: bool,
-    pub(crate) down_seconds: u64,
-}
-
 /// Everything time-dependent that is shared by all regions at one instant, computed once per
 /// request.
 pub(crate) struct Moment {
@@ -252,22 +232,26 @@ pub(crate) struct Moment {
     /// Nanoseconds since the scenario epoch (negative before it).
     pub(crate) t_ns: i64,
     pub(crate) splits: u64,
-    rotation: [u8; GROUPS],
-    avoid_flapping: [bool; GROUPS],
-    catching_up: [bool; GROUPS],
+    /// Per leader group, how far its leader slot has advanced (mod 3).
+    pub(crate) rotation: [u8; GROUPS],
+    /// Per leader group, whether its leaders stay off the flapping store.
+    pub(crate) avoid_flapping: [bool; GROUPS],
+    /// Per leader group, whether its peers on the restarted store are still pending.
+    pub(crate) catching_up: [bool; GROUPS],
     pub(crate) down: FlappingStore,
     hot_window: i64,
-    hot_window_start_ns: i64,
-    hot_write: [u64; HOT_PICKS],
-    hot_read: [u64; HOT_PICKS],
+    pub(crate) hot_window_start_ns: i64,
+    /// The uids of this window's write-hot and read-hot regions.
+    pub(crate) hot_write: [u64; HOT_PICKS],
+    pub(crate) hot_read: [u64; HOT_PICKS],
 }
 
 impl Moment {
-    pub(crate) fn new(cluster: &SimCluster, now_ns: i64) -> Self {
-        let t_ns = now_ns.saturating_sub(cluster.epoch_ns);
-        let n = cluster.base_regions;
+    pub(crate) fn new(timeline: &Timeline, regions: &RegionModel, now_ns: i64) -> Self {
+        let t_ns = now_ns.saturating_sub(timeline.epoch_ns);
+        let n = regions.base_regions;
         let splits = if n >= 2 && t_ns >= 0 {
-            ((t_ns / cluster.split_interval_ns()) as u64).min(cluster.cfg.max_splits)
+            ((t_ns / regions.cfg.split_interval_ns()) as u64).min(regions.cfg.max_splits)
         } else {
             0
         };
@@ -276,11 +260,12 @@ impl Moment {
             let shifted = t_ns.saturating_add(g as i64 * LEADER_ROTATION / GROUPS as i64);
             *slot = shifted.div_euclid(LEADER_ROTATION).rem_euclid(3) as u8;
         }
-        let (down, avoid_flapping, catching_up) = flapping_store(cluster, now_ns, t_ns);
+        let down = timeline.flapping_store(now_ns);
+        let (avoid_flapping, catching_up) = outage_groups(timeline, now_ns);
         let hot_window = t_ns.div_euclid(HOT_WINDOW);
         // Any region but the meta region (0) and the tail (always write-hot).
         let pick = |salt: u64, j: usize| {
-            let bits = hash2(cluster.cfg.seed, salt, hot_window as u64, j as u64);
+            let bits = hash2(regions.cfg.seed, salt, hot_window as u64, j as u64);
             if n >= 3 { 1 + bits % (n - 2) } else { 0 }
         };
         let mut hot_write = [0; HOT_PICKS];
@@ -298,7 +283,7 @@ impl Moment {
             catching_up,
             down,
             hot_window,
-            hot_window_start_ns: cluster
+            hot_window_start_ns: timeline
                 .epoch_ns
                 .saturating_add(hot_window.saturating_mul(HOT_WINDOW)),
             hot_write,
@@ -315,92 +300,47 @@ impl Moment {
     }
 }
 
-/// The outage cycle of the last store (see `cluster::OUTAGE_*`): its heartbeats, process start,
-/// and which leader groups avoid it / are still catching up on it.
-fn flapping_store(
-    cluster: &SimCluster,
-    now: i64,
-    t: i64,
-) -> (FlappingStore, [bool; GROUPS], [bool; GROUPS]) {
-    let index = cluster.flapping_store_index();
-    let spec = &cluster.stores[index];
-    let epoch = cluster.epoch_ns;
-    let period = OUTAGE_PERIOD.as_nanos() as i64;
-    let stop = OUTAGE_STOP_AT.as_nanos() as i64;
-    let restart = OUTAGE_RESTART_AT.as_nanos() as i64;
-    let original_base = spec.start_secs * SECOND + spec.heartbeat_offset;
-    let restart_secs = |c: i64| (epoch + c * period + restart).div_euclid(SECOND);
-    let restart_base = |c: i64| restart_secs(c) * SECOND + spec.heartbeat_offset;
-    let stop_at = |c: i64| epoch + c * period + stop;
-
+/// Which leader groups keep their leaders off the flapping store (from an election after it stops
+/// until balance-leader brings them back, group after group) and which groups' peers on it are
+/// still catching up after its restart. A cycle's return reaches into the next cycle, so the
+/// previous cycle counts too.
+fn outage_groups(timeline: &Timeline, now: i64) -> ([bool; GROUPS], [bool; GROUPS]) {
     let mut avoid = [false; GROUPS];
     let mut catching_up = [false; GROUPS];
-    let (start_secs, last_heartbeat_ns, alive) = if t < 0 {
-        (spec.start_secs, heartbeat_before(original_base, now), true)
-    } else {
-        let cycle = t / period;
-        let offset = t % period;
-        let (previous_start, previous_base) = if cycle == 0 {
-            (spec.start_secs, original_base)
-        } else {
-            (restart_secs(cycle - 1), restart_base(cycle - 1))
-        };
-        for c in [cycle - 1, cycle] {
-            if c < 0 {
-                continue;
+    let Some(cycle) = timeline.outage_cycle(now) else {
+        return (avoid, catching_up);
+    };
+    for c in [cycle - 1, cycle] {
+        if c < 0 {
+            continue;
+        }
+        let stop_at = timeline.outage_stop_at(c);
+        let back = timeline.restarted_heartbeat_base(c);
+        for g in 0..GROUPS {
+            let g64 = g as i64;
+            let returns = back + REBALANCE_DELAY + g64 * REBALANCE_SPREAD / GROUPS as i64;
+            if now >= stop_at + ELECTION && now < returns {
+                avoid[g] = true;
             }
-            let back = restart_base(c);
-            for g in 0..GROUPS {
-                let g64 = g as i64;
-                let returns = back + REBALANCE_DELAY + g64 * REBALANCE_SPREAD / GROUPS as i64;
-                if now >= stop_at(c) + ELECTION && now < returns {
-                    avoid[g] = true;
-                }
-                if now >= back && now < back + (g64 + 1) * CATCH_UP / GROUPS as i64 {
-                    catching_up[g] = true;
-                }
+            if now >= back && now < back + (g64 + 1) * CATCH_UP / GROUPS as i64 {
+                catching_up[g] = true;
             }
         }
-        if offset < stop {
-            (previous_start, heartbeat_before(previous_base, now), true)
-        } else if now < restart_base(cycle) {
-            (
-                previous_start,
-                heartbeat_before(previous_base, stop_at(cycle)),
-                false,
-            )
-        } else {
-            (
-                restart_secs(cycle),
-                heartbeat_before(restart_base(cycle), now),
-                true,
-            )
-        }
-    };
-    let state = store_state(now, last_heartbeat_ns, cluster.max_down_ns());
-    let silent = now.saturating_sub(last_heartbeat_ns);
-    let down = FlappingStore {
-        index,
-        start_secs,
-        last_heartbeat_ns,
-        alive,
-        not_up: state != SimStoreState::Up,
-        is_down: state == SimStoreState::Down,
-        down_seconds: (silent.max(0) / SECOND) as u64,
-    };
-    debug_assert!(!down.not_up || silent > DISCONNECTED_AFTER);
-    (down, avoid, catching_up)
+    }
+    (avoid, catching_up)
 }
 
 /// The parts of a region that do not depend on time.
 #[derive(Clone, Copy, Debug)]
-struct RegionStatic {
-    voters: [u16; 3],
-    lead_slot: u8,
-    group: u8,
-    size: u64,
-    keys: u64,
-    kv_size: u64,
+pub(crate) struct RegionStatic {
+    /// Store indexes of the three voters, in peer order.
+    pub(crate) voters: [u16; 3],
+    /// The voter slot that leads at rotation 0.
+    pub(crate) lead_slot: u8,
+    pub(crate) group: u8,
+    pub(crate) size: u64,
+    pub(crate) keys: u64,
+    pub(crate) kv_size: u64,
     version: u64,
     conf_ver: u64,
     write_rate: f64,
@@ -411,129 +351,12 @@ struct RegionStatic {
 
 /// Where a region sits, which decides its shape.
 #[derive(Clone, Copy)]
-enum RegionClass<'a> {
+pub(crate) enum RegionClass<'a> {
     Meta,
     Table(&'a Table, u64),
     /// The hot table's last region, which grows and splits.
     Tail(&'a Table),
     SplitBorn(&'a Table),
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Tally {
-    pub(crate) count: u64,
-    pub(crate) size: u64,
-    pub(crate) keys: u64,
-}
-
-impl Tally {
-    fn add(&mut self, size: u64, keys: u64) {
-        self.count += 1;
-        self.size += size;
-        self.keys += keys;
-    }
-
-    fn merge(&mut self, other: &Tally) {
-        self.count += other.count;
-        self.size += other.size;
-        self.keys += other.keys;
-    }
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct RegionTotals {
-    pub(crate) count: u64,
-    pub(crate) empty: u64,
-    pub(crate) size: u64,
-    pub(crate) kv_size: u64,
-    pub(crate) keys: u64,
-}
-
-impl RegionTotals {
-    fn observe(&mut self, size: u64, kv_size: u64, keys: u64) {
-        self.count += 1;
-        if size <= EMPTY_MIB {
-            self.empty += 1;
-        }
-        self.size += size;
-        self.kv_size += kv_size;
-        self.keys += keys;
-    }
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct StoreTally {
-    pub(crate) regions: Tally,
-    pub(crate) leaders: Tally,
-    pub(crate) learners: u64,
-    pub(crate) pending: u64,
-}
-
-/// Sums over the plain regions, computed once: per (group, rotation, store) for leaders with and
-/// without the flapping store avoided, per (group, store) for peers.
-#[derive(Default)]
-pub(crate) struct PlainAggregates {
-    stores: usize,
-    leader_normal: Vec<Tally>,
-    leader_avoid: Vec<Tally>,
-    peers: Vec<Tally>,
-    totals: RegionTotals,
-}
-
-impl PlainAggregates {
-    pub(crate) fn compute(cluster: &SimCluster) -> Self {
-        let stores = cluster.stores.len();
-        let flapping = cluster.flapping_store_index() as u16;
-        let mut agg = Self {
-            stores,
-            leader_normal: vec![Tally::default(); GROUPS * 3 * stores],
-            leader_avoid: vec![Tally::default(); GROUPS * 3 * stores],
-            peers: vec![Tally::default(); GROUPS * stores],
-            totals: RegionTotals::default(),
-        };
-        let mut observe = |uid: u64, class: RegionClass<'_>| {
-            if !cluster.is_plain(uid) {
-                return;
-            }
-            let st = cluster.region_static(uid, class);
-            let g = usize::from(st.group);
-            agg.totals.observe(st.size, st.kv_size, st.keys);
-            for &voter in &st.voters {
-                agg.peers[g * stores + usize::from(voter)].add(st.size, st.keys);
-            }
-            for rotation in 0..3u8 {
-                let slot = usize::from((st.lead_slot + rotation) % 3);
-                let leader = usize::from(st.voters[slot]);
-                let row = (g * 3 + usize::from(rotation)) * stores;
-                agg.leader_normal[row + leader].add(st.size, st.keys);
-                let avoided = if st.voters[slot] == flapping {
-                    usize::from(st.voters[(slot + 1) % 3])
-                } else {
-                    leader
-                };
-                agg.leader_avoid[row + avoided].add(st.size, st.keys);
-            }
-        };
-        observe(0, RegionClass::Meta);
-        for table in cluster.layout.tables() {
-            for local in 0..table.base_len {
-                observe(table.first + local, RegionClass::Table(table, local));
-            }
-        }
-        agg
-    }
-
-    /// The largest per-store sum of plain region sizes (MiB), for sizing disks.
-    pub(crate) fn max_store_size(&self) -> u64 {
-        (0..self.stores)
-            .map(|s| {
-                (0..GROUPS)
-                    .map(|g| self.peers[g * self.stores + s].size)
-                    .sum::<u64>()
-            })
-            .max()
-            .unwrap_or(0)
-    }
 }
 
 fn place(seed: u64, stores: u64, uid: u64) -> [u16; 3] {
@@ -567,17 +390,38 @@ fn fourth_store(seed: u64, stores: u64, uid: u64, voters: [u16; 3]) -> u16 {
     pick as u16
 }
 
-impl SimCluster {
-    /// The learner regions: about 0.2% of base regions (at least 4), evenly spread.
-    pub(crate) fn pick_learner_regions(&self) -> Vec<u64> {
-        let n = self.base_regions;
-        if n < 3 {
-            return Vec::new();
+/// The learner regions among `n` base regions: about 0.2% (at least 4), evenly spread.
+fn pick_learner_regions(n: u64) -> Vec<u64> {
+    if n < 3 {
+        return Vec::new();
+    }
+    let count = (n / 500).max(4).min(n - 2);
+    (0..count)
+        .map(|l| 1 + ((2 * l + 1) * (n - 2)) / (2 * count))
+        .collect()
+}
+
+/// The regions of one cluster: what is fixed at start-up (the key layout, the learner regions),
+/// from which any region at any [`Moment`] is derived. O(tables) memory, nothing per region.
+pub(crate) struct RegionModel {
+    /// The normalized configuration (seed, store count, split schedule).
+    pub(crate) cfg: SimConfig,
+    /// Regions at the epoch, before any split.
+    pub(crate) base_regions: u64,
+    pub(crate) layout: KeyLayout,
+    /// Base regions that periodically gain a learner, ascending.
+    pub(crate) learner_regions: Vec<u64>,
+}
+
+impl RegionModel {
+    pub(crate) fn new(timeline: &Timeline) -> Self {
+        let cfg = timeline.cfg.clone();
+        Self {
+            base_regions: cfg.regions,
+            layout: KeyLayout::generate(cfg.seed, cfg.regions),
+            learner_regions: pick_learner_regions(cfg.regions),
+            cfg,
         }
-        let count = (n / 500).max(4).min(n - 2);
-        (0..count)
-            .map(|l| 1 + ((2 * l + 1) * (n - 2)) / (2 * count))
-            .collect()
     }
 
     fn is_tail(&self, uid: u64) -> bool {
@@ -585,7 +429,7 @@ impl SimCluster {
     }
 
     /// Plain regions are summed at start-up; the others are computed per moment.
-    fn is_plain(&self, uid: u64) -> bool {
+    pub(crate) fn is_plain(&self, uid: u64) -> bool {
         uid < self.base_regions
             && !self.is_tail(uid)
             && self.learner_regions.binary_search(&uid).is_err()
@@ -604,7 +448,7 @@ impl SimCluster {
         }
     }
 
-    fn region_static(&self, uid: u64, class: RegionClass<'_>) -> RegionStatic {
+    pub(crate) fn region_static(&self, uid: u64, class: RegionClass<'_>) -> RegionStatic {
         let seed = self.cfg.seed;
         let h = hash(seed, SALT_SIZE, uid);
         let shape = hash(seed, SALT_SHAPE, uid);
@@ -660,7 +504,7 @@ impl SimCluster {
             _ => self.base_version(uid),
         };
         RegionStatic {
-            voters: place(seed, self.stores.len() as u64, uid),
+            voters: place(seed, self.cfg.stores as u64, uid),
             lead_slot: (shape % 3) as u8,
             group: ((shape >> 8) % GROUPS as u64) as u8,
             size,
@@ -698,11 +542,11 @@ impl SimCluster {
     }
 
     /// The region with `uid` at `moment`, keys left empty (callers that need them fill them).
-    fn build_region(&self, uid: u64, moment: &Moment) -> SimRegion {
+    pub(crate) fn build_region(&self, uid: u64, moment: &Moment) -> SimRegion {
         let class = self.class_of(uid);
         let st = self.region_static(uid, class);
         let seed = self.cfg.seed;
-        let stores = self.stores.len();
+        let stores = self.cfg.stores;
         let id = 8 * uid + 2;
         let g = usize::from(st.group);
         let flapping = moment.down.index;
@@ -733,7 +577,7 @@ impl SimCluster {
             region.version += moment.splits;
             if moment.t_ns >= 0 {
                 let size = if moment.splits < self.cfg.max_splits {
-                    let interval = self.split_interval_ns();
+                    let interval = self.cfg.split_interval_ns();
                     8 + (88 * (moment.t_ns % interval) as u128 / interval as u128) as u64
                 } else {
                     90
@@ -813,7 +657,7 @@ impl SimCluster {
         let beat = (moment.now_ns - st.heartbeat_phase).div_euclid(REGION_HEARTBEAT);
         let beat_at = beat * REGION_HEARTBEAT + st.heartbeat_phase;
         region.last_heartbeat_ns = beat_at;
-        let load = self.load_at(beat_at);
+        let load = load_at(self.cfg.seed, beat_at);
         let mut write_rate = st.write_rate;
         let mut read_rate = st.read_rate;
         if let Some(j) = moment.hot_pick(&moment.hot_write, uid) {
@@ -947,7 +791,7 @@ impl SimCluster {
     ) -> RegionIter<'a> {
         let count = self.region_count_at(moment);
         RegionIter {
-            cluster: self,
+            regions: self,
             moment,
             next: range.start.min(count),
             end: range.end.min(count),
@@ -985,224 +829,16 @@ impl SimCluster {
     }
 
     /// The regions that are neither plain nor split-born: the tail and the learner regions.
-    fn special_uids(&self) -> impl Iterator<Item = u64> + '_ {
+    pub(crate) fn special_uids(&self) -> impl Iterator<Item = u64> + '_ {
         let n = self.base_regions;
         let tail = (n >= 2).then(|| n - 1);
         tail.into_iter().chain(self.learner_regions.iter().copied())
-    }
-
-    /// Per-store leader/peer/pending totals and region totals at `moment`, without walking every
-    /// region: O(groups × stores + splits + learner regions).
-    pub(crate) fn tally(&self, moment: &Moment) -> ClusterTally {
-        let stores = self.stores.len();
-        let plain = &self.plain;
-        let flapping = moment.down.index;
-        let mut out = vec![StoreTally::default(); stores];
-        for g in 0..GROUPS {
-            let leaders = if moment.avoid_flapping[g] {
-                &plain.leader_avoid
-            } else {
-                &plain.leader_normal
-            };
-            let row = (g * 3 + usize::from(moment.rotation[g])) * stores;
-            for (s, tally) in out.iter_mut().enumerate() {
-                tally.leaders.merge(&leaders[row + s]);
-                tally.regions.merge(&plain.peers[g * stores + s]);
-            }
-            if moment.down.not_up || moment.catching_up[g] {
-                out[flapping].pending += plain.peers[g * stores + flapping].count;
-            }
-        }
-        let mut totals = plain.totals;
-        // Split-born regions behave like plain ones (no learner, fixed size): sum them the same
-        // way without building whole regions.
-        if let Some(hot) = self.layout.tables().last() {
-            let n = self.base_regions;
-            for uid in n..n + moment.splits {
-                let st = self.region_static(uid, RegionClass::SplitBorn(hot));
-                let g = usize::from(st.group);
-                totals.observe(st.size, st.kv_size, st.keys);
-                for &voter in &st.voters {
-                    out[usize::from(voter)].regions.add(st.size, st.keys);
-                }
-                let mut slot = usize::from((st.lead_slot + moment.rotation[g]) % 3);
-                if moment.avoid_flapping[g] && usize::from(st.voters[slot]) == flapping {
-                    slot = (slot + 1) % 3;
-                }
-                out[usize::from(st.voters[slot])]
-                    .leaders
-                    .add(st.size, st.keys);
-                let on_flapping = st.voters.iter().any(|&v| usize::from(v) == flapping);
-                if on_flapping && (moment.down.not_up || moment.catching_up[g]) {
-                    out[flapping].pending += 1;
-                }
-            }
-        }
-        for uid in self.special_uids() {
-            let region = self.build_region(uid, moment);
-            totals.observe(
-                region.approximate_size,
-                region.approximate_kv_size,
-                region.approximate_keys,
-            );
-            for peer in region.peers() {
-                if let Some(s) = store_index(peer.store_id) {
-                    out[s]
-                        .regions
-                        .add(region.approximate_size, region.approximate_keys);
-                    if peer.role == PeerRole::Learner {
-                        out[s].learners += 1;
-                    }
-                }
-            }
-            if let Some(s) = region.leader.and_then(|l| store_index(l.store_id)) {
-                out[s]
-                    .leaders
-                    .add(region.approximate_size, region.approximate_keys);
-            }
-            for peer in region.pending_peers() {
-                if let Some(s) = store_index(peer.store_id) {
-                    out[s].pending += 1;
-                }
-            }
-        }
-        ClusterTally {
-            stores: out,
-            totals,
-        }
-    }
-
-    pub(crate) fn moment_at_ns(&self, now_ns: i64) -> Moment {
-        Moment::new(self, now_ns)
-    }
-
-    /// The hot peers PD's hotspot endpoints report at `moment`.
-    pub(crate) fn hot_snapshot(&self, moment: &Moment) -> HotSnapshot {
-        let n = self.base_regions;
-        let alive = |store: usize| store != moment.down.index || moment.down.alive;
-        let store_heartbeat = |store: usize| {
-            if store == moment.down.index {
-                moment.down.last_heartbeat_ns
-            } else {
-                let spec = &self.stores[store];
-                heartbeat_before(
-                    spec.start_secs * SECOND + spec.heartbeat_offset,
-                    moment.now_ns,
-                )
-            }
-        };
-        let minutes_in_window =
-            ((moment.now_ns - moment.hot_window_start_ns).max(0) / (60 * SECOND)) as u64;
-        let mut write_regions: Vec<(u64, u64)> = Vec::new();
-        if n >= 2 {
-            let degree = if moment.t_ns >= 0 {
-                5 + (moment.t_ns / (60 * SECOND)).min(995) as u64
-            } else {
-                5
-            };
-            write_regions.push((n - 1, degree));
-        }
-        for (j, &uid) in moment.hot_write.iter().enumerate() {
-            if !write_regions.iter().any(|&(u, _)| u == uid) {
-                write_regions.push((uid, 1 + minutes_in_window + 2 * j as u64));
-            }
-        }
-        let mut read_regions: Vec<(u64, u64)> = Vec::new();
-        for (j, &uid) in moment.hot_read.iter().enumerate() {
-            if !read_regions.iter().any(|&(u, _)| u == uid) {
-                read_regions.push((uid, 1 + minutes_in_window + 2 * j as u64));
-            }
-        }
-        let minute = REGION_HEARTBEAT as f64 / SECOND as f64;
-        let mut snapshot = HotSnapshot::default();
-        for (uid, degree) in write_regions {
-            let region = self.build_region(uid, moment);
-            let stores: Vec<u64> = region.peers().iter().map(|p| p.store_id).collect();
-            let flow_bytes = region.written_bytes as f64 / minute;
-            let flow_keys = region.written_keys as f64 / minute;
-            for peer in region.peers() {
-                let Some(store) = store_index(peer.store_id).filter(|&s| alive(s)) else {
-                    continue;
-                };
-                snapshot.write.push(HotPeer {
-                    store,
-                    region_id: region.id,
-                    stores: stores.clone(),
-                    is_leader: region.leader.map(|l| l.id) == Some(peer.id),
-                    is_learner: peer.role == PeerRole::Learner,
-                    hot_degree: degree,
-                    flow_bytes,
-                    flow_keys,
-                    flow_query: (flow_keys / 8.0 * 10.0).round() / 10.0,
-                    anti_count: 2,
-                    last_update_ns: region.last_heartbeat_ns.div_euclid(SECOND) * SECOND,
-                });
-            }
-        }
-        for (uid, degree) in read_regions {
-            let region = self.build_region(uid, moment);
-            let Some(leader) = region.leader else {
-                continue;
-            };
-            let Some(store) = store_index(leader.store_id).filter(|&s| alive(s)) else {
-                continue;
-            };
-            let flow_keys = region.read_keys as f64 / minute;
-            snapshot.read.push(HotPeer {
-                store,
-                region_id: region.id,
-                stores: region.peers().iter().map(|p| p.store_id).collect(),
-                is_leader: true,
-                is_learner: false,
-                hot_degree: degree,
-                flow_bytes: region.read_bytes as f64 / minute,
-                flow_keys,
-                flow_query: (flow_keys / 6.0 * 10.0).round() / 10.0,
-                anti_count: 1,
-                last_update_ns: store_heartbeat(store),
-            });
-        }
-        snapshot.write.sort_by_key(|p| (p.store, p.region_id));
-        snapshot.read.sort_by_key(|p| (p.store, p.region_id));
-        snapshot
-    }
-
-    /// The number of regions at `now`.
-    pub fn region_count(&self, now: Timestamp) -> u64 {
-        self.region_count_at(&self.moment(now))
-    }
-
-    /// The region at key-order position `index` (0 starts at key ""), if there is one.
-    pub fn region_at(&self, index: u64, now: Timestamp) -> Option<SimRegion> {
-        self.region_at_moment(index, &self.moment(now))
-    }
-
-    /// The region with this id, if it exists at `now`.
-    pub fn region_by_id(&self, id: u64, now: Timestamp) -> Option<SimRegion> {
-        self.region_by_id_at(id, &self.moment(now))
-    }
-
-    /// The region containing `key` (memcomparable-encoded bytes, as region keys are). The key
-    /// space is fully covered, so there always is one.
-    pub fn find_region_by_key(&self, key: &[u8], now: Timestamp) -> SimRegion {
-        let moment = self.moment(now);
-        let index = self.region_index_for_key(key, &moment);
-        match self.region_at_moment(index, &moment) {
-            Some(region) => region,
-            None => unreachable!("region_index_for_key returns an index below the region count"),
-        }
-    }
-
-    /// Regions over a key-order index range at `now`.
-    pub fn regions(&self, range: Range<u64>, now: Timestamp) -> Vec<SimRegion> {
-        let moment = self.moment(now);
-        self.regions_at_moment(range, &moment).collect()
     }
 }
 
 /// Sequential regions in key order; each boundary key is computed once.
 pub(crate) struct RegionIter<'a> {
-    cluster: &'a SimCluster,
+    regions: &'a RegionModel,
     moment: &'a Moment,
     next: u64,
     end: u64,
@@ -1219,17 +855,17 @@ impl Iterator for RegionIter<'_> {
         }
         let index = self.next;
         self.next += 1;
-        let uid = self.cluster.uid_at(index, self.moment.splits)?;
-        let mut region = self.cluster.build_region(uid, self.moment);
+        let uid = self.regions.uid_at(index, self.moment.splits)?;
+        let mut region = self.regions.build_region(uid, self.moment);
         region.index = index;
         region.start_key = self
             .next_start
             .take()
-            .unwrap_or_else(|| self.cluster.layout.start_key(index));
+            .unwrap_or_else(|| self.regions.layout.start_key(index));
         region.end_key = if index + 1 == self.count {
             RegionKey::empty()
         } else {
-            self.cluster.layout.start_key(index + 1)
+            self.regions.layout.start_key(index + 1)
         };
         self.next_start = Some(region.end_key);
         Some(region)
@@ -1241,137 +877,22 @@ impl Iterator for RegionIter<'_> {
     }
 }
 
-/// One hot peer of `/hotspot/regions/{read,write}`.
-#[derive(Clone, Debug)]
-pub(crate) struct HotPeer {
-    pub(crate) store: usize,
-    pub(crate) region_id: u64,
-    pub(crate) stores: Vec<u64>,
-    pub(crate) is_leader: bool,
-    pub(crate) is_learner: bool,
-    pub(crate) hot_degree: u64,
-    pub(crate) flow_bytes: f64,
-    pub(crate) flow_keys: f64,
-    pub(crate) flow_query: f64,
-    pub(crate) anti_count: u64,
-    pub(crate) last_update_ns: i64,
-}
-
-#[derive(Clone, Debug, Default)]
-pub(crate) struct HotSnapshot {
-    /// Write-hot peers (every peer of a hot region), by store then region id.
-    pub(crate) write: Vec<HotPeer>,
-    /// Read-hot peers (leaders only), by store then region id.
-    pub(crate) read: Vec<HotPeer>,
-}
-
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct HotRates {
-    pub(crate) write_bytes: f64,
-    pub(crate) read_bytes: f64,
-}
-
-impl HotSnapshot {
-    pub(crate) fn store_rates(&self, store: usize) -> HotRates {
-        HotRates {
-            write_bytes: self
-                .write
-                .iter()
-                .filter(|p| p.store == store)
-                .map(|p| p.flow_bytes)
-                .fold(0.0, |a, b| a + b),
-            read_bytes: self
-                .read
-                .iter()
-                .filter(|p| p.store == store)
-                .map(|p| p.flow_bytes)
-                .fold(0.0, |a, b| a + b),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::SimConfig;
-
-    /// The same totals as [`SimCluster::tally`], by walking every region.
-    fn walk(cluster: &SimCluster, moment: &Moment) -> ClusterTally {
-        let mut stores = vec![StoreTally::default(); cluster.stores.len()];
-        let mut totals = RegionTotals::default();
-        let count = cluster.region_count_at(moment);
-        for region in cluster.regions_at_moment(0..count, moment) {
-            totals.observe(
-                region.approximate_size,
-                region.approximate_kv_size,
-                region.approximate_keys,
-            );
-            for peer in region.peers() {
-                let s = store_index(peer.store_id).unwrap();
-                stores[s]
-                    .regions
-                    .add(region.approximate_size, region.approximate_keys);
-                if peer.role == PeerRole::Learner {
-                    stores[s].learners += 1;
-                }
-            }
-            let leader = store_index(region.leader.unwrap().store_id).unwrap();
-            stores[leader]
-                .leaders
-                .add(region.approximate_size, region.approximate_keys);
-            for peer in region.pending_peers() {
-                stores[store_index(peer.store_id).unwrap()].pending += 1;
-            }
-        }
-        ClusterTally { stores, totals }
-    }
-
-    #[test]
-    fn tallies_match_a_full_walk() {
-        let epoch = Timestamp::constant(1_741_593_600, 0);
-        for stores in [3, 4, 7] {
-            for regions in [1, 2, 3, 40, 2_500] {
-                let cluster = SimCluster::new(SimConfig {
-                    stores,
-                    regions,
-                    seed: regions ^ stores as u64,
-                    epoch,
-                    ..SimConfig::default()
-                });
-                let seconds = [
-                    -4_000, 0, 125, 131, 150, 215, 300, 479, 486, 495, 505, 530, 560, 600, 605,
-                    1_000, 2_650, 90_000,
-                ];
-                for s in seconds {
-                    for extra in [0, 333_000_000] {
-                        let moment = cluster.moment_at_ns(cluster.epoch_ns + s * SECOND + extra);
-                        let fast = cluster.tally(&moment);
-                        let slow = walk(&cluster, &moment);
-                        assert_eq!(
-                            fast.totals, slow.totals,
-                            "stores {stores}, regions {regions}, t {s}"
-                        );
-                        assert_eq!(
-                            fast.stores, slow.stores,
-                            "stores {stores}, regions {regions}, t {s}"
-                        );
-                    }
-                }
-            }
-        }
-    }
 
     #[test]
     fn every_region_has_distinct_stores_and_a_voter_leader() {
-        let cluster = SimCluster::new(SimConfig {
+        let timeline = Timeline::new(SimConfig {
             stores: 5,
             regions: 3_000,
             ..SimConfig::default()
         });
+        let regions = RegionModel::new(&timeline);
         for s in [0, 150, 250, 1_000, 2_600] {
-            let moment = cluster.moment_at_ns(cluster.epoch_ns + s * SECOND);
-            let count = cluster.region_count_at(&moment);
-            for region in cluster.regions_at_moment(0..count, &moment) {
+            let moment = Moment::new(&timeline, &regions, timeline.epoch_ns + s * SECOND);
+            let count = regions.region_count_at(&moment);
+            for region in regions.regions_at_moment(0..count, &moment) {
                 let mut stores: Vec<u64> = region.peers().iter().map(|p| p.store_id).collect();
                 stores.sort_unstable();
                 stores.dedup();
@@ -1380,7 +901,7 @@ mod tests {
                 assert!(region.peers().contains(&leader));
                 assert_eq!(leader.role, PeerRole::Voter);
                 assert_eq!(
-                    cluster.region_by_id_at(region.id, &moment).as_ref(),
+                    regions.region_by_id_at(region.id, &moment).as_ref(),
                     Some(&region)
                 );
             }
