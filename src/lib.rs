@@ -36,6 +36,7 @@
 
 pub mod api;
 pub mod budget;
+mod compose;
 pub mod config;
 pub mod error;
 pub mod freshness;

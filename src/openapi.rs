@@ -54,4 +54,3 @@ pub fn document_json() -> String {
     text.push('\n');
     text
 }
-

@@ -5,11 +5,11 @@ use axum::extract::State;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::problems::ClusterErrors;
 use super::{ApiPath, respond};
 use crate::error::ApiError;
 use crate::model::{MemberList, Meta, Warning, WarningSource};
 use crate::normalize;
-use super::problems::ClusterErrors;
 use crate::state::AppState;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {

@@ -10,11 +10,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::params::{parse_range, parse_time};
+use super::problems::{BadParameter, PrometheusErrors};
 use super::{ApiPath, ApiQuery, respond};
 use crate::error::ApiError;
 use crate::model::{InstantQueryResult, RangeQueryResult};
 use crate::normalize::sample;
-use super::problems::{BadParameter, PrometheusErrors};
 use crate::state::AppState;
 use crate::upstream::Upstream;
 use crate::upstream::prometheus::EvalTime;

@@ -6,9 +6,9 @@ use futures::future::join_all;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::problems::NotReady;
 use crate::error::ApiError;
 use crate::model::{ClusterReadiness, Liveness, Readiness};
-use super::problems::NotReady;
 use crate::state::AppState;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {

@@ -4,6 +4,7 @@
 use jiff::Timestamp;
 
 use super::truncate;
+use crate::compose::ParsedRange;
 use crate::error::ApiError;
 use crate::upstream::prometheus::RangeParams;
 
@@ -65,16 +66,6 @@ pub(crate) fn parse_step(raw: &str) -> Result<i64, ApiError> {
         return Err(bad("must be at least 1ms".into()));
     }
     Ok(ms)
-}
-
-/// A validated range: the grid asked of Prometheus, and the times the client gave.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct ParsedRange {
-    /// `start` and `end` snapped down to multiples of `step` (Unix milliseconds), so that
-    /// dashboards refreshing a sliding window ask for the same grid until a step has passed.
-    pub grid: RangeParams,
-    pub requested_start_ms: i64,
-    pub requested_end_ms: i64,
 }
 
 /// `start`, `end` and `step` as given (each optional), validated and snapped to the step grid.

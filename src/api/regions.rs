@@ -1,27 +1,22 @@
 //! Regions: the paged listing in key order, lookups by id and by key, region health and hot
 //! regions.
 
-use std::sync::Arc;
-
 use axum::Json;
 use axum::extract::State;
-use futures::future::join_all;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::cursor::Cursor;
+use super::problems::{BadParameter, ClusterErrors, LookupErrors};
 use super::{ApiPath, ApiQuery, parse_id, respond, truncate};
+use crate::compose;
 use crate::error::ApiError;
-use crate::model::{
-    HotspotKind, Hotspots, Meta, Region, RegionDetail, RegionHealth, RegionPage, Warning,
-    WarningSource,
-};
+use crate::model::{HotspotKind, Hotspots, Meta, Region, RegionDetail, RegionHealth, RegionPage};
 use crate::normalize::tidb_key::hex_decode;
 use crate::normalize::{self, MaybeRegion, NormalizedRegions};
-use super::problems::{BadParameter, ClusterErrors, LookupErrors};
-use crate::state::{AppState, Cluster};
+use crate::state::AppState;
 use crate::upstream::pd::Lookup;
 use crate::upstream::{Upstream, UpstreamError};
 
@@ -236,60 +231,8 @@ async fn region_health(
     ApiPath(cluster): ApiPath<String>,
 ) -> Result<Json<RegionHealth>, ApiError> {
     let cluster = state.cluster(&cluster)?;
-    let health = cached_region_health(cluster).await?;
+    let health = compose::region_health(cluster).await?;
     Ok(respond(RegionHealth::clone(&health)))
-}
-
-/// Region health, cached per cluster: computed at most once per TTL, concurrent callers share
-/// the computation. An answer where every check failed is an error and is not cached.
-pub(super) async fn cached_region_health(
-    cluster: &Arc<Cluster>,
-) -> Result<Arc<RegionHealth>, ApiError> {
-    let load = {
-        let cluster = Arc::clone(cluster);
-        async move { read_region_health(&cluster).await.map(Arc::new) }
-    };
-    cluster
-        .region_health
-        .try_get_with((), load)
-        .await
-        .map_err(|e: Arc<UpstreamError>| ApiError::Upstream(UpstreamError::clone(&e)))
-        .inspect(|health| {
-            crate::freshness::record(health.meta.observed_at, cluster.cache_ttls.region_health)
-        })
-}
-
-async fn read_region_health(cluster: &Cluster) -> Result<RegionHealth, UpstreamError> {
-    let answers = join_all(
-        normalize::REGION_CHECKS
-            .iter()
-            .map(|kind| async move { (*kind, cluster.pd.region_check(kind).await) }),
-    )
-    .await;
-    if let Some(Err(first)) = answers
-        .first()
-        .map(|(_, a)| a.as_ref())
-        .filter(|_| answers.iter().all(|(_, a)| a.is_err()))
-    {
-        return Err(first.clone());
-    }
-    let mut warnings = Vec::new();
-    let counts =
-        normalize::region_health_counts(answers.into_iter().map(|(kind, answer)| match answer {
-            Ok(check) => (kind, Some(check.count)),
-            Err(e) => {
-                warnings.push(Warning {
-                    source: WarningSource::Pd,
-                    message: format!("{kind} count unknown: {e}"),
-                });
-                (kind, None)
-            }
-        }));
-    Ok(RegionHealth {
-        cluster: cluster.name.clone(),
-        counts,
-        meta: Meta::new(crate::freshness::observed_at(), warnings),
-    })
 }
 
 /// Path parameters of the hotspot lists.

@@ -10,12 +10,12 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::params::parse_time;
-use super::store_metrics::join_store_metrics;
+use super::problems::{BadParameter, ClusterErrors, LookupErrors};
 use super::{ApiPath, ApiQuery, StorePath, parse_id, respond, truncate};
+use crate::compose;
 use crate::error::ApiError;
 use crate::model::{Meta, StoreDetail, StoreList, StoreState};
 use crate::normalize;
-use super::problems::{BadParameter, ClusterErrors, LookupErrors};
 use crate::state::AppState;
 use crate::upstream::Upstream;
 use crate::upstream::pd::Lookup;
@@ -119,27 +119,9 @@ async fn list_stores(
         None => EvalTime::Now,
     };
     let cluster = state.cluster(&cluster)?;
-    let include_tombstones = filter
-        .as_ref()
-        .is_some_and(|f| f.contains(&StoreState::Tombstone));
-    let wire = cluster.pd.stores(include_tombstones).await?;
-    let observed_at = crate::freshness::observed_at();
-    let mut stores = normalize::store_list(wire.stores)
-        .map_err(|e| ApiError::bad_upstream_value(Upstream::Pd, "/pd/api/v1/stores", e))?;
-    if let Some(filter) = &filter {
-        stores.retain(|s| filter.contains(&s.state));
-    }
-    let warnings = if with_metrics {
-        join_store_metrics(cluster, &mut stores, metrics_time).await
-    } else {
-        Vec::new()
-    };
-    Ok(respond(StoreList {
-        cluster: cluster.name.clone(),
-        count: stores.len(),
-        stores,
-        meta: Meta::new(observed_at, warnings),
-    }))
+    Ok(respond(
+        compose::store_list(cluster, filter.as_ref(), with_metrics, metrics_time).await?,
+    ))
 }
 
 /// One store, tombstones included.
