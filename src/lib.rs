@@ -24,7 +24,9 @@
 //! - [`error`]: [`error::ApiError`], the one error type handlers return, rendered as
 //!   `application/problem+json`.
 //! - [`upstream`]: raw wire types and HTTP clients, one folder per upstream. Wire types accept
-//!   what PD v4 to v9 really send; they are never part of the public schema.
+//!   what PD v4 to v9 really send; they are never part of the public schema. The clients' limits
+//!   and cache TTLs ([`upstream::UpstreamLimits`], [`upstream::CacheTtls`]) are upstream's own
+//!   types, filled in by `config`: `upstream` never imports `config`.
 //! - [`normalize`]: pure functions, no I/O: wire types to model types, PD byte sizes, Go
 //!   durations and timestamps.
 //! - [`model`]: the public types (`Serialize` + `ToSchema`); their doc comments become the

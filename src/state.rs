@@ -7,12 +7,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::budget::MemoryBudget;
-use crate::config::{ClusterConfig, ServeConfig, UpstreamLimits};
+use crate::config::{ClusterConfig, ServeConfig};
 use crate::error::ApiError;
 use crate::model::RegionHealth;
 use crate::upstream::pd::PdClient;
 use crate::upstream::prometheus::PrometheusClient;
-use crate::upstream::{Upstream, UpstreamCaches};
+use crate::upstream::{CacheTtls, Upstream, UpstreamCaches, UpstreamLimits};
 
 /// Shared, cheaply clonable state of the service.
 #[derive(Clone)]
@@ -41,7 +41,7 @@ pub struct Cluster {
     /// regions, large in a big cluster); concurrent readers share one load.
     pub region_health: moka::future::Cache<(), Arc<RegionHealth>>,
     /// How long each kind of upstream answer is reused.
-    pub cache_ttls: crate::config::CacheTtls,
+    pub cache_ttls: CacheTtls,
 }
 
 impl Cluster {
