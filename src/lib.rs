@@ -11,7 +11,8 @@
 //! import each other, so a PD field rename cannot leak into the public schema.
 //!
 //! - [`config`]: the command line (clap, every flag also an environment variable) and the TOML
-//!   file for several clusters; validated into [`config::ServeConfig`].
+//!   file for several clusters. Raw input (`config/args.rs`, `config/file.rs`) and what it is
+//!   validated into (`config/serve.rs`: [`config::ServeConfig`]) are different types.
 //! - [`server`]: [`server::app`] builds the whole router (tests drive it without a socket) and
 //!   [`server::run`] serves it until shutdown.
 //! - [`tls`]: PEM files checked at startup, and HTTPS serving ([`server::run_tls`]).
