@@ -14,7 +14,10 @@
 //!   file for several clusters. Raw input (`config/args.rs`, `config/file.rs`) and what it is
 //!   validated into (`config/serve.rs`: [`config::ServeConfig`]) are different types.
 //! - [`server`]: [`server::app`] builds the whole router (tests drive it without a socket) and
-//!   [`server::run`] serves it until shutdown.
+//!   sets the order of its layers; [`server::run`] serves it until shutdown.
+//! - [`middleware`]: the layers, one concern a file: finished answers with `ETag`/`304`, `Age`
+//!   and `Cache-Control`; request metrics; the request deadline; bearer tokens; the per-client
+//!   rate limit; CORS.
 //! - [`tls`]: PEM files checked at startup, and HTTPS serving ([`server::run_tls`]).
 //! - [`security`]: per-cluster upstream CAs, PD's client certificate, Prometheus' credentials.
 //! - [`telemetry`]: the service's own metrics (`/metrics`): requests, upstream requests, cache.
@@ -42,7 +45,7 @@ pub mod budget;
 pub mod config;
 pub mod error;
 pub mod freshness;
-pub mod guard;
+pub mod middleware;
 pub mod model;
 pub mod normalize;
 pub mod openapi;
