@@ -9,7 +9,7 @@
 //! - `rate_limit.rs`: requests per second per client address.
 //! - `cors.rs`: CORS for the configured origins.
 //!
-//! Request ids are tower-http's layers, on the header named here ([`REQUEST_ID`]). Everything
+//! Request ids are tower-http's layers, on the header named here (`REQUEST_ID`). Everything
 //! here that refuses a request answers with the same problem+json as the API.
 
 pub(crate) mod answer_cache;
