@@ -5,11 +5,10 @@
 
 use std::sync::Arc;
 
-use tikv_lens::config::{
-    ClusterConfig, DemoArgs, ServeConfig, SimArgs, SimulatePdArgs, UpstreamLimits,
-};
+use tikv_lens::config::{ClusterConfig, DemoArgs, ServeConfig, SimArgs, SimulatePdArgs};
 use tikv_lens::state::AppState;
 use tikv_lens::tls::CertKey;
+use tikv_lens::upstream::UpstreamLimits;
 use tikv_sim::{Clock, SimCluster, SimConfig};
 
 use crate::{serve_on, shutdown_signal};

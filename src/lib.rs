@@ -11,9 +11,13 @@
 //! import each other, so a PD field rename cannot leak into the public schema.
 //!
 //! - [`config`]: the command line (clap, every flag also an environment variable) and the TOML
-//!   file for several clusters; validated into [`config::ServeConfig`].
+//!   file for several clusters. Raw input (`config/args.rs`, `config/file.rs`) and what it is
+//!   validated into (`config/serve.rs`: [`config::ServeConfig`]) are different types.
 //! - [`server`]: [`server::app`] builds the whole router (tests drive it without a socket) and
-//!   [`server::run`] serves it until shutdown.
+//!   sets the order of its layers; [`server::run`] serves it until shutdown.
+//! - [`middleware`]: the layers, one concern a file: finished answers with `ETag`/`304`, `Age`
+//!   and `Cache-Control`; request metrics; the request deadline; bearer tokens; the per-client
+//!   rate limit; CORS.
 //! - [`tls`]: PEM files checked at startup, and HTTPS serving ([`server::run_tls`]).
 //! - [`security`]: per-cluster upstream CAs, PD's client certificate, Prometheus' credentials.
 //! - [`telemetry`]: the service's own metrics (`/metrics`): requests, upstream requests, cache.
@@ -24,7 +28,9 @@
 //! - [`error`]: [`error::ApiError`], the one error type handlers return, rendered as
 //!   `application/problem+json`.
 //! - [`upstream`]: raw wire types and HTTP clients, one folder per upstream. Wire types accept
-//!   what PD v4 to v9 really send; they are never part of the public schema.
+//!   what PD v4 to v9 really send; they are never part of the public schema. The clients' limits
+//!   and cache TTLs ([`upstream::UpstreamLimits`], [`upstream::CacheTtls`]) are upstream's own
+//!   types, filled in by `config`: `upstream` never imports `config`.
 //! - [`normalize`]: pure functions, no I/O: wire types to model types, PD byte sizes, Go
 //!   durations and timestamps.
 //! - [`model`]: the public types (`Serialize` + `ToSchema`); their doc comments become the
@@ -40,7 +46,7 @@ mod compose;
 pub mod config;
 pub mod error;
 pub mod freshness;
-pub mod guard;
+pub mod middleware;
 pub mod model;
 pub mod normalize;
 pub mod openapi;

@@ -3,29 +3,25 @@
 //! [`app`] builds everything a request meets (routes, docs, fallbacks, layers), so tests drive
 //! the real service through `tower::ServiceExt::oneshot` or on a port-0 socket. [`run`] serves it
 //! until the shutdown future resolves, finishing requests in flight; [`run_tls`] does the same
-//! over HTTPS.
+//! over HTTPS. The layers themselves live in [`crate::middleware`]; their order is set here.
 
 use std::future::Future;
 
-use std::hash::{Hash, Hasher};
-use std::sync::Arc;
-
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
-use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::extract::Request;
+use axum::http::{Method, Uri};
+use axum::middleware::{from_fn, from_fn_with_state};
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
-use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-
-use crate::guard::REQUEST_ID;
 use tower_http::trace::TraceLayer;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::ApiError;
+use crate::middleware::{
+    REQUEST_ID, answer_cache, auth, cors, deadline, rate_limit, request_metrics,
+};
 use crate::state::AppState;
 
 /// The whole service: the API, `/openapi.json`, Swagger UI at `/docs`, and problem+json answers
@@ -33,13 +29,15 @@ use crate::state::AppState;
 pub fn app(state: AppState) -> Router {
     // Installed before the first request, so that /metrics lists every family from the start.
     crate::telemetry::handle();
-    let guard = state.guard.clone();
     let answers = state.answers.clone();
-    let cors = cors_layer(&state.cors_origins);
+    let request_timeout = state.request_timeout;
+    let tokens = state.tokens.clone();
+    let client_limit = state.rate_limit.clone();
+    let cors = cors::cors_layer(&state.cors_origins);
     let (router, openapi) = crate::api::routes().split_for_parts();
     router
         // Route layer: runs after routing, so it sees the matched route template.
-        .route_layer(middleware::from_fn(record_request))
+        .route_layer(from_fn(request_metrics::record_request))
         .merge(SwaggerUi::new("/docs").url("/openapi.json", crate::openapi::complete(openapi)))
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -48,10 +46,10 @@ pub fn app(state: AppState) -> Router {
         // deadline; tokens; the rate limit; CORS (outside the token check, so that preflights
         // work); request ids and the access log.
         .layer(CompressionLayer::new().gzip(true))
-        .layer(middleware::from_fn_with_state(answers, http_caching))
-        .layer(middleware::from_fn_with_state(guard.clone(), crate::guard::request_deadline))
-        .layer(middleware::from_fn_with_state(guard.clone(), crate::guard::authenticate))
-        .layer(middleware::from_fn_with_state(guard, crate::guard::rate_limit))
+        .layer(from_fn_with_state(answers, answer_cache::http_caching))
+        .layer(from_fn_with_state(request_timeout, deadline::request_deadline))
+        .layer(from_fn_with_state(tokens, auth::authenticate))
+        .layer(from_fn_with_state(client_limit, rate_limit::rate_limit))
         .layer(tower::util::option_layer(cors))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {
@@ -65,248 +63,6 @@ pub fn app(state: AppState) -> Router {
         }))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .with_state(state)
-}
-
-/// CORS for the configured origins only: reads (GET, HEAD) with the headers a dashboard sends,
-/// and the caching headers exposed to scripts.
-fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
-    let origins: Vec<HeaderValue> = origins
-        .iter()
-        .filter_map(|o| HeaderValue::from_str(o).ok())
-        .collect();
-    if origins.is_empty() {
-        return None;
-    }
-    Some(
-        CorsLayer::new()
-            .allow_origin(AllowOrigin::list(origins))
-            .allow_methods([Method::GET, Method::HEAD])
-            .allow_headers([header::AUTHORIZATION, header::IF_NONE_MATCH, header::ACCEPT])
-            .expose_headers([header::ETAG, header::AGE, header::CACHE_CONTROL, REQUEST_ID])
-            .max_age(std::time::Duration::from_secs(600)),
-    )
-}
-
-/// Counts and times every routed request by its route template (never the raw path, which
-/// would make the label set unbounded).
-async fn record_request(request: Request, next: Next) -> Response {
-    let route = request
-        .extensions()
-        .get::<axum::extract::MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let method = match *request.method() {
-        Method::GET => "GET",
-        Method::HEAD => "HEAD",
-        Method::OPTIONS => "OPTIONS",
-        _ => "other",
-    };
-    let started = std::time::Instant::now();
-    let response = next.run(request).await;
-    crate::telemetry::http_request(
-        &route,
-        method,
-        response.status().as_u16(),
-        started.elapsed(),
-    );
-    response
-}
-
-/// `Age`, `Cache-Control` and a strong `ETag` on every successful answer, and `304 Not
-/// Modified` (no body) when the client already has it (`If-None-Match`).
-///
-/// `max-age` is how long the upstream data behind the answer stays fresh in tikv-lens's cache,
-/// and `Age` how long ago it was fetched: a dashboard polling faster than that gets the same
-/// bytes and can revalidate them for free.
-async fn http_caching(
-    State(answers): State<AnswerCache>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
-    let key = AnswerCache::key(&request);
-    if let Some(answer) = key.as_ref().and_then(|k| answers.get(k)) {
-        crate::telemetry::cache_read("answers", "hit");
-        let head = request.method() == Method::HEAD;
-        return answer.respond(if_none_match.as_ref(), head);
-    }
-    let (response, freshness) = crate::freshness::scope(next.run(request)).await;
-    if response.status() != StatusCode::OK {
-        let mut response = response;
-        response
-            .headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        return response;
-    }
-    let (mut parts, body) = response.into_parts();
-    // Every 200 answer is a body tikv-lens built in memory; collecting it cannot grow unbounded.
-    let bytes = match axum::body::to_bytes(body, usize::MAX).await {
-        Ok(bytes) => bytes,
-        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    };
-    let etag = strong_etag(&bytes, parts.headers.get(header::CONTENT_ENCODING));
-    parts.headers.insert(header::ETAG, header_value(&etag));
-    let answer = Arc::new(Answer {
-        status: parts.status,
-        headers: parts.headers,
-        body: bytes,
-        etag,
-        freshness,
-    });
-    if let Some(key) = key {
-        answers.keep(key, &answer);
-    }
-    answer.respond(if_none_match.as_ref(), false)
-}
-
-/// A finished 200 answer and what its data's freshness was.
-struct Answer {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: bytes::Bytes,
-    etag: String,
-    freshness: crate::freshness::Freshness,
-}
-
-impl Answer {
-    /// The answer with `Age` and `Cache-Control` as of now, or a 304 when the client has it.
-    fn respond(&self, if_none_match: Option<&HeaderValue>, head: bool) -> Response {
-        let now = jiff::Timestamp::now();
-        let mut headers = self.headers.clone();
-        let cache_control = match self.freshness.max_age_seconds(now) {
-            Some(seconds) => format!("max-age={seconds}"),
-            None => "no-cache".to_owned(),
-        };
-        headers.insert(header::CACHE_CONTROL, header_value(&cache_control));
-        if let Some(age) = self.freshness.age_seconds(now) {
-            headers.insert(header::AGE, header_value(&age.to_string()));
-        }
-        if if_none_match.is_some_and(|v| etag_matches(v, &self.etag)) {
-            headers.remove(header::CONTENT_LENGTH);
-            headers.remove(header::CONTENT_TYPE);
-            headers.remove(header::CONTENT_ENCODING);
-            let mut response = Response::new(Body::empty());
-            *response.status_mut() = StatusCode::NOT_MODIFIED;
-            *response.headers_mut() = headers;
-            return response;
-        }
-        let body = if head {
-            Body::empty()
-        } else {
-            Body::from(self.body.clone())
-        };
-        let mut response = Response::new(body);
-        *response.status_mut() = self.status;
-        *response.headers_mut() = headers;
-        response
-    }
-}
-
-/// Finished answers, kept while the data behind them is fresh: a dashboard polling an endpoint
-/// faster than its TTL gets the same bytes without the handler decoding, normalizing and
-/// serializing them again. Keyed by the request's path, query and whether it takes gzip;
-/// bounded by the answers' share of the memory budget, and an answer larger than the share's
-/// entry limit (a big page of regions) is sent but not kept.
-#[derive(Clone)]
-pub struct AnswerCache {
-    answers: moka::sync::Cache<String, Arc<Answer>>,
-    max_entry_bytes: u64,
-}
-
-struct UntilStale;
-
-impl moka::Expiry<String, Arc<Answer>> for UntilStale {
-    fn expire_after_create(
-        &self,
-        _key: &String,
-        answer: &Arc<Answer>,
-        _created_at: std::time::Instant,
-    ) -> Option<std::time::Duration> {
-        let left = answer
-            .freshness
-            .fresh_until
-            .map(|until| until.duration_since(jiff::Timestamp::now()));
-        Some(
-            left.and_then(|d| std::time::Duration::try_from(d).ok())
-                .unwrap_or_default(),
-        )
-    }
-}
-
-fn weigh_answer(key: &str, answer: &Arc<Answer>) -> u32 {
-    u32::try_from(key.len() + answer.body.len()).unwrap_or(u32::MAX)
-}
-
-impl AnswerCache {
-    /// A cache within `share` of the memory budget.
-    pub fn new(share: crate::budget::Share) -> Self {
-        Self {
-            answers: moka::sync::Cache::builder()
-                .max_capacity(share.capacity_bytes)
-                .weigher(|key: &String, answer: &Arc<Answer>| weigh_answer(key, answer))
-                .expire_after(UntilStale)
-                .build(),
-            max_entry_bytes: share.max_entry_bytes,
-        }
-    }
-
-    /// Bytes (keys and bodies) held now.
-    pub fn weighted_bytes(&self) -> u64 {
-        self.answers.run_pending_tasks();
-        self.answers.weighted_size()
-    }
-
-    /// Only reads are kept; `None` for anything else.
-    fn key(request: &Request) -> Option<String> {
-        if !matches!(*request.method(), Method::GET | Method::HEAD) {
-            return None;
-        }
-        let gzip = request
-            .headers()
-            .get(header::ACCEPT_ENCODING)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("gzip"));
-        let uri = request.uri().path_and_query().map_or("", |p| p.as_str());
-        Some(format!("{}|{uri}", if gzip { "gzip" } else { "identity" }))
-    }
-
-    fn get(&self, key: &str) -> Option<Arc<Answer>> {
-        self.answers.get(key)
-    }
-
-    /// Keeps an answer while it is fresh for at least a second, not stale, and within the
-    /// entry limit.
-    fn keep(&self, key: String, answer: &Arc<Answer>) {
-        let fresh_for = answer
-            .freshness
-            .max_age_seconds(jiff::Timestamp::now())
-            .unwrap_or(0);
-        let fits = u64::from(weigh_answer(&key, answer)) <= self.max_entry_bytes;
-        if fresh_for >= 1 && !answer.freshness.stale && fits {
-            self.answers.insert(key, Arc::clone(answer));
-        }
-    }
-}
-
-fn header_value(text: &str) -> HeaderValue {
-    HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static("invalid"))
-}
-
-/// A strong validator of the exact bytes sent (and their content coding).
-fn strong_etag(bytes: &[u8], encoding: Option<&HeaderValue>) -> String {
-    let mut hasher = std::hash::DefaultHasher::new();
-    bytes.hash(&mut hasher);
-    encoding.map(HeaderValue::as_bytes).hash(&mut hasher);
-    format!("\"{:016x}-{:x}\"", hasher.finish(), bytes.len())
-}
-
-/// `If-None-Match` uses the weak comparison: `*`, or any listed tag equal once `W/` is dropped.
-fn etag_matches(if_none_match: &HeaderValue, etag: &str) -> bool {
-    let Ok(list) = if_none_match.to_str() else {
-        return false;
-    };
-    list.split(',')
-        .map(str::trim)
-        .any(|tag| tag == "*" || tag.trim_start_matches("W/") == etag)
 }
 
 async fn route_not_found(method: Method, uri: Uri) -> ApiError {

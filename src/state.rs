@@ -5,14 +5,18 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use crate::budget::MemoryBudget;
-use crate::config::{ClusterConfig, ServeConfig, UpstreamLimits};
+use crate::config::{ClusterConfig, ServeConfig};
 use crate::error::ApiError;
+use crate::middleware::answer_cache::AnswerCache;
+use crate::middleware::auth::BearerTokens;
+use crate::middleware::rate_limit::ClientRateLimit;
 use crate::model::RegionHealth;
 use crate::upstream::pd::PdClient;
 use crate::upstream::prometheus::PrometheusClient;
-use crate::upstream::{Upstream, UpstreamCaches};
+use crate::upstream::{CacheTtls, Upstream, UpstreamCaches, UpstreamLimits};
 
 /// Shared, cheaply clonable state of the service.
 #[derive(Clone)]
@@ -21,9 +25,13 @@ pub struct AppState {
     /// Upstream bodies kept between requests, every cluster's together, within the budget.
     pub upstream_caches: UpstreamCaches,
     /// Finished answers kept while their data is fresh, within the budget.
-    pub answers: crate::server::AnswerCache,
-    /// Tokens, rate limit and request deadline.
-    pub guard: crate::guard::Guard,
+    pub(crate) answers: AnswerCache,
+    /// Accepted bearer tokens; none: no authentication.
+    pub(crate) tokens: BearerTokens,
+    /// Requests per second per client address; unlimited by default.
+    pub(crate) rate_limit: ClientRateLimit,
+    /// Deadline of a whole client request.
+    pub(crate) request_timeout: Duration,
     /// Origins allowed by CORS; empty: none.
     pub cors_origins: Arc<[String]>,
 }
@@ -41,7 +49,7 @@ pub struct Cluster {
     /// regions, large in a big cluster); concurrent readers share one load.
     pub region_health: moka::future::Cache<(), Arc<RegionHealth>>,
     /// How long each kind of upstream answer is reused.
-    pub cache_ttls: crate::config::CacheTtls,
+    pub cache_ttls: CacheTtls,
 }
 
 impl Cluster {
@@ -66,8 +74,9 @@ impl AppState {
     pub fn new(config: &ServeConfig) -> Result<Self, reqwest::Error> {
         let mut state = Self::with_budget(&config.clusters, config.upstream, config.memory_budget)?;
         let access = &config.access;
-        state.guard =
-            crate::guard::Guard::new(&access.tokens, access.rate_limit, access.request_timeout);
+        state.tokens = BearerTokens::new(&access.tokens);
+        state.rate_limit = ClientRateLimit::new(access.rate_limit);
+        state.request_timeout = access.request_timeout;
         state.cors_origins = access.cors_origins.clone().into();
         Ok(state)
     }
@@ -95,7 +104,7 @@ impl AppState {
             reqwest::Client::builder()
                 .user_agent(concat!("tikv-lens/", env!("CARGO_PKG_VERSION")))
                 .connect_timeout(limits.pd_attempt_timeout)
-                .pool_idle_timeout(std::time::Duration::from_secs(60))
+                .pool_idle_timeout(Duration::from_secs(60))
         };
         let http = builder().build()?;
         let clusters = clusters
@@ -140,12 +149,10 @@ impl AppState {
         Ok(Self {
             clusters,
             upstream_caches,
-            answers: crate::server::AnswerCache::new(budget.answers()),
-            guard: crate::guard::Guard::new(
-                &[],
-                0,
-                crate::config::AccessConfig::default().request_timeout,
-            ),
+            answers: AnswerCache::new(budget.answers()),
+            tokens: BearerTokens::default(),
+            rate_limit: ClientRateLimit::default(),
+            request_timeout: crate::config::AccessConfig::default().request_timeout,
             cors_origins: Arc::from(Vec::new()),
         })
     }

@@ -2,16 +2,20 @@
 //!
 //! Wire types (`pub(crate)`, never `ToSchema`) accept what upstreams really send: omitted zero
 //! fields, unknown new fields, `null` where Go wrote a nil slice, shapes of older versions. They
-//! do not decide what a value means; [`crate::normalize`] does.
+//! do not decide what a value means; [`crate::normalize`] does. The clients' deadlines, caps and
+//! cache TTLs are types of this module ([`UpstreamLimits`], [`CacheTtls`]): configuration fills
+//! them in, and nothing here imports [`crate::config`].
 
 pub(crate) mod cache;
 mod error;
 mod http;
+mod limits;
 pub mod pd;
 pub mod prometheus;
 
 pub use cache::UpstreamCaches;
 pub use error::{Upstream, UpstreamError};
+pub use limits::{CacheTtls, UpstreamLimits};
 
 /// An upstream URL as it may appear in answers and logs: without credentials, and without the
 /// trailing slash of an empty path.

@@ -14,7 +14,8 @@ use reqwest::header::{
     ACCEPT_ENCODING, AGE, CACHE_CONTROL, CONTENT_ENCODING, ETAG, HeaderMap, IF_NONE_MATCH, VARY,
 };
 use serde_json::{Value, json};
-use tikv_lens::config::{CacheTtls, ClusterConfig, UpstreamLimits};
+use tikv_lens::config::ClusterConfig;
+use tikv_lens::upstream::{CacheTtls, UpstreamLimits};
 
 use crate::support::fake_prometheus::{
     FakePrometheus, QUERY, QUERY_RANGE, Received, cluster_with_prometheus, prom_json,

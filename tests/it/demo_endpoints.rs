@@ -3,7 +3,8 @@
 
 use std::sync::Arc;
 
-use tikv_lens::config::{CacheTtls, ClusterConfig};
+use tikv_lens::config::ClusterConfig;
+use tikv_lens::upstream::CacheTtls;
 use tikv_sim::{Clock, SimCluster, SimConfig};
 
 use crate::support::{Lens, test_limits};

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use tikv_lens::config::UpstreamLimits;
+use tikv_lens::upstream::UpstreamLimits;
 
 use crate::support::fake_prometheus::{
     FakePrometheus, PROM_JSON, PROM_TEXT, QUERY, QUERY_RANGE, prom_json, prometheus_canned,

@@ -43,7 +43,7 @@ async fn lens_with(prometheus_url: &str) -> (FakePd, Lens) {
         name: "default".into(),
         pd_endpoints: vec![pd.url().parse().unwrap()],
         prometheus: Some(prometheus_url.parse().unwrap()),
-        cache: tikv_lens::config::CacheTtls::uncached(),
+        cache: tikv_lens::upstream::CacheTtls::uncached(),
         security: Default::default(),
     };
     let lens = Lens::start(vec![cluster], test_limits()).await;

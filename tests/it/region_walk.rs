@@ -12,7 +12,7 @@ async fn walking_every_page_visits_every_region_once_in_key_order() {
     let pd = crate::support::simulated_pd(REGIONS).await;
     // A debug build renders 10,000-region pages slowly when the other tests load the machine:
     // give PD time (this test is about the walk, not the deadlines).
-    let limits = tikv_lens::config::UpstreamLimits {
+    let limits = tikv_lens::upstream::UpstreamLimits {
         pd_timeout: std::time::Duration::from_secs(60),
         pd_attempt_timeout: std::time::Duration::from_secs(30),
         ..test_limits()

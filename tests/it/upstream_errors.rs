@@ -9,7 +9,7 @@ use crate::support::{
     Canned, FakePd, Lens, PD_JSON, PD_TEXT, cluster, fixture, fixture_json, refused_url, store_ids,
     test_limits,
 };
-use tikv_lens::config::UpstreamLimits;
+use tikv_lens::upstream::UpstreamLimits;
 
 const STORES: &str = "/pd/api/v1/stores";
 const LIST: &str = "/api/v1/clusters/default/stores";

@@ -13,10 +13,9 @@ use tokio::time::Instant;
 use url::Url;
 
 use super::wire;
-use crate::config::{CacheTtls, UpstreamLimits};
 use crate::upstream::cache::{ReadKind, ResponseCache};
 use crate::upstream::http::{body_excerpt, decode_json, exchange};
-use crate::upstream::{Upstream, UpstreamError, display_url};
+use crate::upstream::{CacheTtls, Upstream, UpstreamError, UpstreamLimits, display_url};
 
 /// A client for one cluster's PD endpoints.
 #[derive(Debug)]

@@ -9,10 +9,9 @@ use std::time::Duration;
 use url::Url;
 
 use super::wire;
-use crate::config::{CacheTtls, UpstreamLimits};
 use crate::upstream::cache::{ReadKind, ResponseCache};
 use crate::upstream::http::{body_excerpt, decode_json, exchange};
-use crate::upstream::{Upstream, UpstreamError};
+use crate::upstream::{CacheTtls, Upstream, UpstreamError, UpstreamLimits};
 
 /// Data older than this is settled: Prometheus will not receive more samples for it.
 const SETTLED_AFTER_MS: i64 = 5 * 60 * 1000;

@@ -14,7 +14,8 @@ use std::sync::{Arc, Mutex};
 use axum::body::Body;
 use axum::http::{Method, Request, header};
 use axum::response::Response;
-use tikv_lens::config::{ClusterConfig, UpstreamLimits};
+use tikv_lens::config::ClusterConfig;
+use tikv_lens::upstream::UpstreamLimits;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
@@ -297,7 +298,7 @@ pub(crate) fn cluster_with_prometheus(
         name: name.to_owned(),
         pd_endpoints: pd_urls.iter().map(|u| u.parse().unwrap()).collect(),
         prometheus: Some(prometheus_url.parse().unwrap()),
-        cache: tikv_lens::config::CacheTtls::uncached(),
+        cache: tikv_lens::upstream::CacheTtls::uncached(),
         security: Default::default(),
     }
 }

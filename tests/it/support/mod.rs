@@ -11,8 +11,9 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::response::Response;
-use tikv_lens::config::{ClusterConfig, UpstreamLimits};
+use tikv_lens::config::ClusterConfig;
 use tikv_lens::state::AppState;
+use tikv_lens::upstream::UpstreamLimits;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
@@ -268,7 +269,7 @@ impl Lens {
     /// One cluster named `default` with the production cache TTLs (`cluster()` uses none).
     pub(crate) async fn single_cached(pd_urls: &[String]) -> Self {
         let mut c = cluster("default", pd_urls);
-        c.cache = tikv_lens::config::CacheTtls::default();
+        c.cache = tikv_lens::upstream::CacheTtls::default();
         Self::start(vec![c], test_limits()).await
     }
 
@@ -390,7 +391,7 @@ pub(crate) fn cluster(name: &str, pd_urls: &[String]) -> ClusterConfig {
         name: name.to_owned(),
         pd_endpoints: pd_urls.iter().map(|u| u.parse().unwrap()).collect(),
         prometheus: None,
-        cache: tikv_lens::config::CacheTtls::uncached(),
+        cache: tikv_lens::upstream::CacheTtls::uncached(),
         security: Default::default(),
     }
 }

@@ -1,0 +1,127 @@
+//! What the `--config` file says: several clusters as raw TOML, as written. Unknown keys are
+//! refused (a typo must not fall back to a default silently); values are checked in `serve.rs`,
+//! with the flags of a single cluster.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::ConfigError;
+use crate::security::{Naming, RawSecurity};
+
+/// The multi-cluster TOML file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    clusters: Vec<FileCluster>,
+}
+
+/// One `[[clusters]]` table; also the single cluster of the command line.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FileCluster {
+    pub(super) name: String,
+    pub(super) pd: Vec<String>,
+    #[serde(default)]
+    pub(super) prometheus: Option<String>,
+    /// TTLs as durations (`"2s"`, `"500ms"`, `"0s"`); absent ones keep their defaults.
+    #[serde(default)]
+    pub(super) cache: std::collections::BTreeMap<String, String>,
+    // Security: file names, relative ones resolved against the config file's folder.
+    #[serde(default)]
+    pd_ca: Option<PathBuf>,
+    #[serde(default)]
+    pd_cert: Option<PathBuf>,
+    #[serde(default)]
+    pd_key: Option<PathBuf>,
+    #[serde(default)]
+    prometheus_ca: Option<PathBuf>,
+    #[serde(default)]
+    prometheus_bearer_token_file: Option<PathBuf>,
+    #[serde(default)]
+    prometheus_username: Option<String>,
+    #[serde(default)]
+    prometheus_password_file: Option<PathBuf>,
+    /// Set by tikv-lens, never by the file: the settings of the command line (single cluster).
+    #[serde(skip)]
+    flags: Option<RawSecurity>,
+}
+
+impl FileCluster {
+    /// The single cluster of `--pd`, `--prometheus`, `--cluster` and the security flags, so that
+    /// it is validated exactly as a file's cluster is.
+    pub(super) fn from_flags(
+        name: String,
+        pd: Vec<String>,
+        prometheus: Option<String>,
+        flags: RawSecurity,
+    ) -> Self {
+        Self {
+            name,
+            pd,
+            prometheus,
+            cache: Default::default(),
+            pd_ca: None,
+            pd_cert: None,
+            pd_key: None,
+            prometheus_ca: None,
+            prometheus_bearer_token_file: None,
+            prometheus_username: None,
+            prometheus_password_file: None,
+            flags: Some(flags),
+        }
+    }
+
+    /// The security settings as given, and how to name them in messages.
+    pub(super) fn raw_security(&mut self, config_dir: Option<&Path>) -> (RawSecurity, Naming) {
+        if let Some(raw) = self.flags.take() {
+            return (raw, Naming::Flags);
+        }
+        let raw = RawSecurity {
+            pd_ca: self.pd_ca.take(),
+            pd_cert: self.pd_cert.take(),
+            pd_key: self.pd_key.take(),
+            prometheus_ca: self.prometheus_ca.take(),
+            prometheus_bearer_token_file: self.prometheus_bearer_token_file.take(),
+            prometheus_bearer_token: None,
+            prometheus_username: self.prometheus_username.take(),
+            prometheus_password_file: self.prometheus_password_file.take(),
+            prometheus_password: None,
+        };
+        let raw = match config_dir {
+            Some(dir) => raw.relative_to(dir),
+            None => raw,
+        };
+        let naming = Naming::File {
+            cluster: self.name.clone(),
+        };
+        (raw, naming)
+    }
+}
+
+/// Reads and parses the `--config` file; its values are not checked yet.
+pub(super) fn load_file(path: &Path) -> Result<Vec<FileCluster>, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    let file: FileConfig = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        path: path.to_owned(),
+        // toml's Display spans several lines (it quotes the source); the message alone is one.
+        message: e.message().to_owned() + &line_suffix(&text, e.span()),
+    })?;
+    Ok(file.clusters)
+}
+
+fn line_suffix(text: &str, span: Option<std::ops::Range<usize>>) -> String {
+    match span {
+        Some(span) => {
+            let line = text
+                .get(..span.start)
+                .map_or(0, |s| s.matches('\n').count())
+                + 1;
+            format!(" (line {line})")
+        }
+        None => String::new(),
+    }
+}

@@ -1,0 +1,473 @@
+//! What `tikv-lens serve` runs on: [`ServeConfig`] and its parts, and the validation of the
+//! flags (`args.rs`) and the config file (`file.rs`) into them. The conversions are methods of
+//! the raw types ([`ServeArgs::into_config`], [`ServeTlsArgs::load`]) but live here, beside what
+//! they produce.
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use url::Url;
+
+use super::ConfigError;
+use super::args::{LogFormat, ServeArgs, ServeTlsArgs};
+use super::file::{FileCluster, load_file};
+use crate::budget::MemoryBudget;
+use crate::security::{ClusterSecurity, RawSecurity};
+use crate::tls::CertKey;
+use crate::upstream::{CacheTtls, UpstreamLimits};
+
+/// The validated configuration `tikv-lens serve` runs with.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub listen: SocketAddr,
+    /// The certificate and key tikv-lens serves HTTPS with; `None`: plain HTTP.
+    pub tls: Option<Arc<CertKey>>,
+    pub clusters: Vec<ClusterConfig>,
+    pub upstream: UpstreamLimits,
+    /// What the caches may keep, in all.
+    pub memory_budget: MemoryBudget,
+    pub access: AccessConfig,
+    pub log_format: LogFormat,
+}
+
+/// Who may call the API, and how much.
+#[derive(Debug, Clone)]
+pub struct AccessConfig {
+    /// Accepted bearer tokens; empty: no authentication.
+    pub tokens: Vec<String>,
+    /// Origins allowed by CORS; empty: no CORS headers.
+    pub cors_origins: Vec<String>,
+    /// Requests per second per client address; 0: unlimited.
+    pub rate_limit: u32,
+    /// Deadline of a whole client request.
+    pub request_timeout: Duration,
+}
+
+impl Default for AccessConfig {
+    fn default() -> Self {
+        Self {
+            tokens: Vec::new(),
+            cors_origins: Vec::new(),
+            rate_limit: 0,
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// One cluster: its public name and where its upstreams are.
+#[derive(Debug, Clone)]
+pub struct ClusterConfig {
+    /// The `{cluster}` path segment; unique, `[A-Za-z0-9][A-Za-z0-9._-]*`.
+    pub name: String,
+    /// PD base URLs, tried in order (starting from the last one that answered).
+    pub pd_endpoints: Vec<Url>,
+    /// Prometheus base URL, when the cluster has one.
+    pub prometheus: Option<Url>,
+    /// How long upstream answers are reused.
+    pub cache: CacheTtls,
+    /// CAs, PD's client certificate and Prometheus' credentials; the default is none.
+    pub security: ClusterSecurity,
+}
+
+impl ServeTlsArgs {
+    /// Reads and checks the certificate and key; `None` for plain HTTP.
+    pub fn load(&self) -> Result<Option<Arc<CertKey>>, ConfigError> {
+        match (&self.tls_cert, &self.tls_key) {
+            (None, None) => Ok(None),
+            (Some(cert), Some(key)) => Ok(Some(Arc::new(CertKey::load(cert, key)?))),
+            (Some(_), None) => Err(ConfigError::Security(
+                "--tls-cert is set without --tls-key".into(),
+            )),
+            (None, Some(_)) => Err(ConfigError::Security(
+                "--tls-key is set without --tls-cert".into(),
+            )),
+        }
+    }
+}
+
+impl ServeArgs {
+    /// Validates the flags (and the config file they name) into a [`ServeConfig`].
+    pub fn into_config(self) -> Result<ServeConfig, ConfigError> {
+        let clusters = match &self.config {
+            Some(path) => load_file(path)?,
+            None if self.pd.iter().all(|u| u.trim().is_empty()) => {
+                return Err(ConfigError::NoCluster);
+            }
+            None => vec![FileCluster::from_flags(
+                self.cluster.clone(),
+                self.pd.clone(),
+                self.prometheus.clone(),
+                self.raw_security(),
+            )],
+        };
+        let config_dir = self
+            .config
+            .as_deref()
+            .map(|p| p.parent().unwrap_or(Path::new("")).to_owned());
+        let upstream = UpstreamLimits {
+            pd_timeout: self.pd_timeout,
+            pd_attempt_timeout: self.pd_attempt_timeout,
+            prometheus_timeout: self.prometheus_timeout,
+            max_body_bytes: self.upstream_max_body_bytes,
+            stale_window: self.stale_window,
+            pd_max_concurrency: usize::from(self.pd_max_concurrency),
+            prometheus_max_concurrency: usize::from(self.prometheus_max_concurrency),
+        };
+        validate_limits(&upstream)?;
+        let access = self.access()?;
+        let clusters = validate_clusters(clusters, config_dir.as_deref())?;
+        Ok(ServeConfig {
+            listen: self.listen,
+            tls: self.tls.load()?,
+            clusters,
+            upstream,
+            memory_budget: self.memory_budget,
+            access,
+            log_format: self.log_format,
+        })
+    }
+
+    /// The single cluster's security flags.
+    fn raw_security(&self) -> RawSecurity {
+        RawSecurity {
+            pd_ca: self.pd_ca.clone(),
+            pd_cert: self.pd_cert.clone(),
+            pd_key: self.pd_key.clone(),
+            prometheus_ca: self.prometheus_ca.clone(),
+            prometheus_bearer_token_file: self.prometheus_bearer_token_file.clone(),
+            prometheus_bearer_token: self.prometheus_bearer_token.clone(),
+            prometheus_username: self.prometheus_username.clone(),
+            prometheus_password_file: self.prometheus_password_file.clone(),
+            prometheus_password: self.prometheus_password.clone(),
+        }
+    }
+
+    fn access(&self) -> Result<AccessConfig, ConfigError> {
+        let mut tokens: Vec<String> = self
+            .auth_tokens
+            .iter()
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty())
+            .collect();
+        if let Some(path) = &self.auth_tokens_file {
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            tokens.extend(
+                text.lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                    .map(str::to_owned),
+            );
+            if tokens.is_empty() {
+                return Err(ConfigError::Access(format!(
+                    "{} holds no token",
+                    path.display()
+                )));
+            }
+        }
+        for origin in &self.cors_origins {
+            let ok = Url::parse(origin)
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.path() == "/")
+                && !origin.ends_with('/');
+            if !ok {
+                return Err(ConfigError::Access(format!(
+                    "--cors-origin {origin:?} is not an origin like https://grafana.example.com"
+                )));
+            }
+        }
+        if self.request_timeout.is_zero() {
+            return Err(ConfigError::Limits(
+                "--request-timeout must be above zero".into(),
+            ));
+        }
+        Ok(AccessConfig {
+            tokens,
+            cors_origins: self.cors_origins.clone(),
+            rate_limit: self.rate_limit,
+            request_timeout: self.request_timeout,
+        })
+    }
+}
+
+fn validate_limits(limits: &UpstreamLimits) -> Result<(), ConfigError> {
+    if limits.pd_timeout.is_zero()
+        || limits.pd_attempt_timeout.is_zero()
+        || limits.prometheus_timeout.is_zero()
+    {
+        return Err(ConfigError::Limits("timeouts must be above zero".into()));
+    }
+    if limits.max_body_bytes == 0 {
+        return Err(ConfigError::Limits(
+            "the upstream body cap must be above zero".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn validate_clusters(
+    clusters: Vec<FileCluster>,
+    config_dir: Option<&Path>,
+) -> Result<Vec<ClusterConfig>, ConfigError> {
+    if clusters.is_empty() {
+        return Err(ConfigError::NoCluster);
+    }
+    let mut seen = HashSet::new();
+    clusters
+        .into_iter()
+        .map(|mut c| {
+            if !is_valid_cluster_name(&c.name) {
+                return Err(ConfigError::ClusterName(c.name));
+            }
+            if !seen.insert(c.name.clone()) {
+                return Err(ConfigError::DuplicateCluster(c.name));
+            }
+            let pd_endpoints =
+                c.pd.iter()
+                    .map(|u| u.trim())
+                    .filter(|u| !u.is_empty())
+                    .map(|u| parse_base_url(&c.name, "PD", u))
+                    .collect::<Result<Vec<_>, _>>()?;
+            if pd_endpoints.is_empty() {
+                return Err(ConfigError::NoPdEndpoint(c.name));
+            }
+            let prometheus = match c.prometheus.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(u) => Some(parse_base_url(&c.name, "Prometheus", u)?),
+            };
+            let cache = parse_cache_ttls(&c.name, &c.cache)?;
+            let (raw, naming) = c.raw_security(config_dir);
+            let security = raw.validate(&naming)?;
+            security.check_urls(&naming, &pd_endpoints, prometheus.as_ref())?;
+            Ok(ClusterConfig {
+                name: c.name,
+                pd_endpoints,
+                prometheus,
+                cache,
+                security,
+            })
+        })
+        .collect()
+}
+
+fn parse_cache_ttls(
+    cluster: &str,
+    raw: &std::collections::BTreeMap<String, String>,
+) -> Result<CacheTtls, ConfigError> {
+    let mut ttls = CacheTtls::default();
+    for (key, value) in raw {
+        let slot = match key.as_str() {
+            "stores" => &mut ttls.stores,
+            "members" => &mut ttls.members,
+            "pd_status" => &mut ttls.pd_status,
+            "regions" => &mut ttls.regions,
+            "region_health" => &mut ttls.region_health,
+            "hotspots" => &mut ttls.hotspots,
+            "prometheus_recent" => &mut ttls.prometheus_recent,
+            "prometheus_past" => &mut ttls.prometheus_past,
+            other => {
+                return Err(ConfigError::Cache(format!(
+                    "cluster {cluster:?}: unknown cache key {other:?} (stores, members, pd_status, regions, \
+                     region_health, hotspots, prometheus_recent, prometheus_past)"
+                )));
+            }
+        };
+        *slot = humantime::parse_duration(value).map_err(|e| {
+            ConfigError::Cache(format!("cluster {cluster:?}: cache.{key} = {value:?}: {e}"))
+        })?;
+    }
+    Ok(ttls)
+}
+
+fn is_valid_cluster_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && name.len() <= 64
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+/// Parses an upstream base URL. A path prefix is kept (a PD behind a proxy), with its trailing
+/// slash removed so that API paths can be appended.
+fn parse_base_url(cluster: &str, what: &'static str, raw: &str) -> Result<Url, ConfigError> {
+    let err = |reason: String| ConfigError::Url {
+        cluster: cluster.to_owned(),
+        what,
+        url: raw.to_owned(),
+        reason,
+    };
+    let mut url = Url::parse(raw).map_err(|e| err(e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(err("the scheme must be http or https".into()));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(err("the URL has no host".into()));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(err("a base URL cannot have a query or a fragment".into()));
+    }
+    let trimmed = url.path().trim_end_matches('/').to_owned();
+    url.set_path(&trimmed);
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::config::{Cli, Command};
+
+    fn serve(args: &[&str]) -> Result<ServeConfig, ConfigError> {
+        let mut argv = vec!["tikv-lens", "serve"];
+        argv.extend_from_slice(args);
+        match Cli::try_parse_from(argv).expect("flags parse").command {
+            Command::Serve(args) => args.into_config(),
+            _ => unreachable!("serve was given"),
+        }
+    }
+
+    #[test]
+    fn single_cluster_from_flags() {
+        let cfg = serve(&[
+            "--pd",
+            "http://pd-0:2379/,http://pd-1:2379",
+            "--cluster",
+            "east",
+        ])
+        .unwrap();
+        assert_eq!(cfg.clusters.len(), 1);
+        assert_eq!(cfg.clusters[0].name, "east");
+        assert_eq!(
+            cfg.clusters[0].pd_endpoints[0].as_str(),
+            "http://pd-0:2379/"
+        );
+        assert_eq!(
+            cfg.clusters[0].pd_endpoints[1].as_str(),
+            "http://pd-1:2379/"
+        );
+        assert!(cfg.clusters[0].prometheus.is_none());
+    }
+
+    #[test]
+    fn path_prefix_is_kept_without_trailing_slash() {
+        let cfg = serve(&[
+            "--pd",
+            "https://proxy/pd-east/",
+            "--prometheus",
+            "http://vm/select/0/prometheus/",
+        ])
+        .unwrap();
+        assert_eq!(cfg.clusters[0].pd_endpoints[0].path(), "/pd-east");
+        assert_eq!(
+            cfg.clusters[0].prometheus.as_ref().unwrap().path(),
+            "/select/0/prometheus"
+        );
+    }
+
+    #[test]
+    fn rejects_bad_urls_and_names() {
+        assert!(matches!(
+            serve(&["--pd", "ftp://pd:2379"]),
+            Err(ConfigError::Url { .. })
+        ));
+        assert!(matches!(
+            serve(&["--pd", "not a url"]),
+            Err(ConfigError::Url { .. })
+        ));
+        assert!(matches!(
+            serve(&["--pd", "http://pd:2379?x=1"]),
+            Err(ConfigError::Url { .. })
+        ));
+        assert!(matches!(
+            serve(&["--pd", "http://pd:2379", "--cluster", "a/b"]),
+            Err(ConfigError::ClusterName(_))
+        ));
+        assert!(matches!(serve(&[]), Err(ConfigError::NoCluster)));
+        assert!(matches!(
+            serve(&["--pd", " , "]),
+            Err(ConfigError::NoCluster)
+        ));
+    }
+
+    #[test]
+    fn multi_cluster_file() {
+        let dir = std::env::temp_dir().join(format!("tikv-lens-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("ok.toml");
+        std::fs::write(
+            &path,
+            r#"
+[[clusters]]
+name = "east"
+pd = ["http://pd-e0:2379", "http://pd-e1:2379"]
+prometheus = "http://prom-e:9090"
+
+[[clusters]]
+name = "west"
+pd = ["http://pd-w0:2379"]
+cache = { stores = "500ms", prometheus_past = "10m" }
+"#,
+        )
+        .unwrap();
+        let cfg = serve(&["--config", path.to_str().unwrap()]).unwrap();
+        assert_eq!(
+            cfg.clusters
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect::<Vec<_>>(),
+            ["east", "west"]
+        );
+        assert_eq!(cfg.clusters[0].pd_endpoints.len(), 2);
+        assert!(cfg.clusters[1].prometheus.is_none());
+        assert_eq!(cfg.clusters[1].cache.stores, Duration::from_millis(500));
+        assert_eq!(
+            cfg.clusters[1].cache.prometheus_past,
+            Duration::from_secs(600)
+        );
+        assert_eq!(cfg.clusters[0].cache, CacheTtls::default());
+
+        let bad_ttl = dir.join("ttl.toml");
+        std::fs::write(
+            &bad_ttl,
+            "[[clusters]]\nname='a'\npd=['http://x']\ncache={stores='soon'}\n",
+        )
+        .unwrap();
+        assert!(matches!(
+            serve(&["--config", bad_ttl.to_str().unwrap()]),
+            Err(ConfigError::Cache(_))
+        ));
+
+        let dup = dir.join("dup.toml");
+        std::fs::write(
+            &dup,
+            "[[clusters]]\nname='a'\npd=['http://x']\n[[clusters]]\nname='a'\npd=['http://y']\n",
+        )
+        .unwrap();
+        assert!(matches!(
+            serve(&["--config", dup.to_str().unwrap()]),
+            Err(ConfigError::DuplicateCluster(_))
+        ));
+
+        let typo = dir.join("typo.toml");
+        std::fs::write(&typo, "[[clusters]]\nname='a'\npds=['http://x']\n").unwrap();
+        let err = serve(&["--config", typo.to_str().unwrap()]).unwrap_err();
+        assert!(matches!(err, ConfigError::Parse { .. }));
+        assert!(!err.to_string().contains('\n'), "one line: {err}");
+
+        let missing = serve(&["--config", dir.join("absent.toml").to_str().unwrap()]).unwrap_err();
+        assert!(matches!(missing, ConfigError::Read { .. }));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn zero_timeouts_are_refused() {
+        assert!(matches!(
+            serve(&["--pd", "http://pd:2379", "--pd-timeout", "0s"]),
+            Err(ConfigError::Limits(_))
+        ));
+    }
+}

@@ -1,0 +1,212 @@
+//! Finished answers, and the HTTP caching headers on them: `Age`, `Cache-Control`, a strong
+//! `ETag`, and `304 Not Modified` when the client already has the bytes.
+
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::budget::Share;
+use crate::freshness::Freshness;
+
+/// `Age`, `Cache-Control` and a strong `ETag` on every successful answer, and `304 Not
+/// Modified` (no body) when the client already has it (`If-None-Match`).
+///
+/// `max-age` is how long the upstream data behind the answer stays fresh in tikv-lens's cache,
+/// and `Age` how long ago it was fetched: a dashboard polling faster than that gets the same
+/// bytes and can revalidate them for free.
+pub(crate) async fn http_caching(
+    State(answers): State<AnswerCache>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
+    let key = AnswerCache::key(&request);
+    if let Some(answer) = key.as_ref().and_then(|k| answers.get(k)) {
+        crate::telemetry::cache_read("answers", "hit");
+        let head = request.method() == Method::HEAD;
+        return answer.respond(if_none_match.as_ref(), head);
+    }
+    let (response, freshness) = crate::freshness::scope(next.run(request)).await;
+    if response.status() != StatusCode::OK {
+        let mut response = response;
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // Every 200 answer is a body tikv-lens built in memory; collecting it cannot grow unbounded.
+    let bytes = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(bytes) => bytes,
+        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    };
+    let etag = strong_etag(&bytes, parts.headers.get(header::CONTENT_ENCODING));
+    parts.headers.insert(header::ETAG, header_value(&etag));
+    let answer = Arc::new(Answer {
+        status: parts.status,
+        headers: parts.headers,
+        body: bytes,
+        etag,
+        freshness,
+    });
+    if let Some(key) = key {
+        answers.keep(key, &answer);
+    }
+    answer.respond(if_none_match.as_ref(), false)
+}
+
+/// A finished 200 answer and what its data's freshness was.
+struct Answer {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: bytes::Bytes,
+    etag: String,
+    freshness: Freshness,
+}
+
+impl Answer {
+    /// The answer with `Age` and `Cache-Control` as of now, or a 304 when the client has it.
+    fn respond(&self, if_none_match: Option<&HeaderValue>, head: bool) -> Response {
+        let now = jiff::Timestamp::now();
+        let mut headers = self.headers.clone();
+        let cache_control = match self.freshness.max_age_seconds(now) {
+            Some(seconds) => format!("max-age={seconds}"),
+            None => "no-cache".to_owned(),
+        };
+        headers.insert(header::CACHE_CONTROL, header_value(&cache_control));
+        if let Some(age) = self.freshness.age_seconds(now) {
+            headers.insert(header::AGE, header_value(&age.to_string()));
+        }
+        if if_none_match.is_some_and(|v| etag_matches(v, &self.etag)) {
+            headers.remove(header::CONTENT_LENGTH);
+            headers.remove(header::CONTENT_TYPE);
+            headers.remove(header::CONTENT_ENCODING);
+            let mut response = Response::new(Body::empty());
+            *response.status_mut() = StatusCode::NOT_MODIFIED;
+            *response.headers_mut() = headers;
+            return response;
+        }
+        let body = if head {
+            Body::empty()
+        } else {
+            Body::from(self.body.clone())
+        };
+        let mut response = Response::new(body);
+        *response.status_mut() = self.status;
+        *response.headers_mut() = headers;
+        response
+    }
+}
+
+/// Finished answers, kept while the data behind them is fresh: a dashboard polling an endpoint
+/// faster than its TTL gets the same bytes without the handler decoding, normalizing and
+/// serializing them again. Keyed by the request's path, query and whether it takes gzip;
+/// bounded by the answers' share of the memory budget, and an answer larger than the share's
+/// entry limit (a big page of regions) is sent but not kept.
+#[derive(Clone)]
+pub(crate) struct AnswerCache {
+    answers: moka::sync::Cache<String, Arc<Answer>>,
+    max_entry_bytes: u64,
+}
+
+struct UntilStale;
+
+impl moka::Expiry<String, Arc<Answer>> for UntilStale {
+    fn expire_after_create(
+        &self,
+        _key: &String,
+        answer: &Arc<Answer>,
+        _created_at: std::time::Instant,
+    ) -> Option<std::time::Duration> {
+        let left = answer
+            .freshness
+            .fresh_until
+            .map(|until| until.duration_since(jiff::Timestamp::now()));
+        Some(
+            left.and_then(|d| std::time::Duration::try_from(d).ok())
+                .unwrap_or_default(),
+        )
+    }
+}
+
+fn weigh_answer(key: &str, answer: &Arc<Answer>) -> u32 {
+    u32::try_from(key.len() + answer.body.len()).unwrap_or(u32::MAX)
+}
+
+impl AnswerCache {
+    /// A cache within `share` of the memory budget.
+    pub(crate) fn new(share: Share) -> Self {
+        Self {
+            answers: moka::sync::Cache::builder()
+                .max_capacity(share.capacity_bytes)
+                .weigher(|key: &String, answer: &Arc<Answer>| weigh_answer(key, answer))
+                .expire_after(UntilStale)
+                .build(),
+            max_entry_bytes: share.max_entry_bytes,
+        }
+    }
+
+    /// Bytes (keys and bodies) held now.
+    pub(crate) fn weighted_bytes(&self) -> u64 {
+        self.answers.run_pending_tasks();
+        self.answers.weighted_size()
+    }
+
+    /// Only reads are kept; `None` for anything else.
+    fn key(request: &Request) -> Option<String> {
+        if !matches!(*request.method(), Method::GET | Method::HEAD) {
+            return None;
+        }
+        let gzip = request
+            .headers()
+            .get(header::ACCEPT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("gzip"));
+        let uri = request.uri().path_and_query().map_or("", |p| p.as_str());
+        Some(format!("{}|{uri}", if gzip { "gzip" } else { "identity" }))
+    }
+
+    fn get(&self, key: &str) -> Option<Arc<Answer>> {
+        self.answers.get(key)
+    }
+
+    /// Keeps an answer while it is fresh for at least a second, not stale, and within the
+    /// entry limit.
+    fn keep(&self, key: String, answer: &Arc<Answer>) {
+        let fresh_for = answer
+            .freshness
+            .max_age_seconds(jiff::Timestamp::now())
+            .unwrap_or(0);
+        let fits = u64::from(weigh_answer(&key, answer)) <= self.max_entry_bytes;
+        if fresh_for >= 1 && !answer.freshness.stale && fits {
+            self.answers.insert(key, Arc::clone(answer));
+        }
+    }
+}
+
+fn header_value(text: &str) -> HeaderValue {
+    HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static("invalid"))
+}
+
+/// A strong validator of the exact bytes sent (and their content coding).
+fn strong_etag(bytes: &[u8], encoding: Option<&HeaderValue>) -> String {
+    let mut hasher = std::hash::DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    encoding.map(HeaderValue::as_bytes).hash(&mut hasher);
+    format!("\"{:016x}-{:x}\"", hasher.finish(), bytes.len())
+}
+
+/// `If-None-Match` uses the weak comparison: `*`, or any listed tag equal once `W/` is dropped.
+fn etag_matches(if_none_match: &HeaderValue, etag: &str) -> bool {
+    let Ok(list) = if_none_match.to_str() else {
+        return false;
+    };
+    list.split(',')
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag.trim_start_matches("W/") == etag)
+}

@@ -1,0 +1,22 @@
+//! The deadline of a whole client request.
+
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::error::ApiError;
+
+/// The deadline of a whole request (`request_timeout`); beyond it, a 504 problem (upstream
+/// deadlines are shorter, so this only catches what nothing else bounds).
+pub(crate) async fn request_deadline(
+    State(request_timeout): State<Duration>,
+    request: Request,
+    next: Next,
+) -> Response {
+    match tokio::time::timeout(request_timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::RequestTimeout(request_timeout).into_response(),
+    }
+}
