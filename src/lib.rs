@@ -45,7 +45,6 @@ pub mod budget;
 mod compose;
 pub mod config;
 pub mod error;
-pub mod freshness;
 pub mod middleware;
 pub mod model;
 pub mod normalize;

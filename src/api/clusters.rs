@@ -27,7 +27,7 @@ async fn list_clusters(State(state): State<AppState>) -> Json<ClusterList> {
     let clusters = join_all(state.clusters().iter().map(|c| compose::summarize(c))).await;
     respond(ClusterList {
         clusters,
-        meta: Meta::observed(crate::freshness::observed_at()),
+        meta: Meta::observed(crate::upstream::freshness::observed_at()),
     })
 }
 

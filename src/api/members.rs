@@ -34,7 +34,7 @@ async fn list_members(
     let cluster = state.cluster(&cluster)?;
     let (members, health) = tokio::join!(cluster.pd.members(), cluster.pd.health());
     let members = members?;
-    let observed_at = crate::freshness::observed_at();
+    let observed_at = crate::upstream::freshness::observed_at();
     let mut warnings = Vec::new();
     let health = match health {
         Ok(h) => Some(h),

@@ -17,6 +17,7 @@ use crate::model::{InstantQueryResult, RangeQueryResult};
 use crate::normalize::sample;
 use crate::state::AppState;
 use crate::upstream::Upstream;
+use crate::upstream::prometheus;
 use crate::upstream::prometheus::EvalTime;
 
 /// Longest PromQL accepted, in bytes. The HTTP server refuses request targets above 64 KiB
@@ -100,9 +101,9 @@ async fn instant_query(
         &cluster.name,
         &query,
         envelope,
-        crate::freshness::observed_at(),
+        crate::upstream::freshness::observed_at(),
     )
-    .map_err(|e| ApiError::bad_upstream_value(Upstream::Prometheus, "/api/v1/query", e))?;
+    .map_err(|e| ApiError::bad_upstream_value(Upstream::Prometheus, prometheus::QUERY_PATH, e))?;
     Ok(respond(result))
 }
 
@@ -144,8 +145,10 @@ async fn range_query(
         range,
         requested,
         envelope,
-        crate::freshness::observed_at(),
+        crate::upstream::freshness::observed_at(),
     )
-    .map_err(|e| ApiError::bad_upstream_value(Upstream::Prometheus, "/api/v1/query_range", e))?;
+    .map_err(|e| {
+        ApiError::bad_upstream_value(Upstream::Prometheus, prometheus::QUERY_RANGE_PATH, e)
+    })?;
     Ok(respond(result))
 }

@@ -6,6 +6,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::error::ApiError;
 use crate::model::{self, Meta};
+use crate::normalize;
 use crate::state::AppState;
 
 mod clusters;
@@ -70,8 +71,12 @@ answers!(
 /// for each such read.
 pub(crate) fn respond<T: Answer>(mut body: T) -> Json<T> {
     let meta = body.meta_mut();
-    meta.stale = crate::freshness::is_stale();
-    meta.warnings.extend(crate::freshness::stale_warnings());
+    meta.stale = crate::upstream::freshness::is_stale();
+    meta.warnings.extend(
+        crate::upstream::freshness::stale_reads()
+            .into_iter()
+            .map(normalize::stale_warning),
+    );
     Json(body)
 }
 

@@ -17,6 +17,7 @@ use crate::model::{HotspotKind, Hotspots, Meta, Region, RegionDetail, RegionHeal
 use crate::normalize::tidb_key::hex_decode;
 use crate::normalize::{self, MaybeRegion, NormalizedRegions};
 use crate::state::AppState;
+use crate::upstream::pd;
 use crate::upstream::pd::Lookup;
 use crate::upstream::{Upstream, UpstreamError};
 
@@ -85,7 +86,7 @@ async fn list_regions(
         None => Vec::new(),
     };
     let NormalizedRegions(regions) = cluster.pd.regions_from(&start_key, limit).await?;
-    let observed_at = crate::freshness::observed_at();
+    let observed_at = crate::upstream::freshness::observed_at();
     let next_cursor = next_cursor(&cluster.name, &regions, limit)?;
     Ok(respond(RegionPage {
         cluster: cluster.name.clone(),
@@ -108,7 +109,7 @@ fn next_cursor(cluster: &str, regions: &[Region], limit: u32) -> Result<Option<S
     let start_key = hex_decode(&last.end_key).ok_or_else(|| {
         ApiError::Upstream(UpstreamError::Decode {
             upstream: Upstream::Pd,
-            path: "/pd/api/v1/regions/key".into(),
+            path: pd::paths::REGIONS_BY_KEY.into(),
             field: "regions[].end_key".into(),
             message: format!("{:?} is not hex", truncate(&last.end_key, 64)),
         })
@@ -153,7 +154,7 @@ async fn get_region(
     Ok(respond(RegionDetail {
         cluster: cluster.name.clone(),
         region,
-        meta: Meta::observed(crate::freshness::observed_at()),
+        meta: Meta::observed(crate::upstream::freshness::observed_at()),
     }))
 }
 
@@ -209,7 +210,7 @@ async fn region_by_key(
     Ok(respond(RegionDetail {
         cluster: cluster.name.clone(),
         region,
-        meta: Meta::observed(crate::freshness::observed_at()),
+        meta: Meta::observed(crate::upstream::freshness::observed_at()),
     }))
 }
 
@@ -273,13 +274,9 @@ async fn hotspots(
     };
     let cluster = state.cluster(&path.cluster)?;
     let wire = cluster.pd.hot_regions(&path.kind).await?;
-    let observed_at = crate::freshness::observed_at();
+    let observed_at = crate::upstream::freshness::observed_at();
     let stores = normalize::hot_stores(wire).map_err(|e| {
-        ApiError::bad_upstream_value(
-            Upstream::Pd,
-            &format!("/pd/api/v1/hotspot/regions/{}", path.kind),
-            e,
-        )
+        ApiError::bad_upstream_value(Upstream::Pd, &pd::paths::hot_regions(&path.kind), e)
     })?;
     Ok(respond(Hotspots {
         cluster: cluster.name.clone(),

@@ -18,6 +18,7 @@ use crate::model::{Meta, StoreDetail, StoreList, StoreState};
 use crate::normalize;
 use crate::state::AppState;
 use crate::upstream::Upstream;
+use crate::upstream::pd;
 use crate::upstream::pd::Lookup;
 use crate::upstream::prometheus::EvalTime;
 
@@ -151,10 +152,9 @@ async fn get_store(
             });
         }
     };
-    let observed_at = crate::freshness::observed_at();
-    let store = normalize::store(wire).map_err(|e| {
-        ApiError::bad_upstream_value(Upstream::Pd, &format!("/pd/api/v1/store/{store_id}"), e)
-    })?;
+    let observed_at = crate::upstream::freshness::observed_at();
+    let store = normalize::store(wire)
+        .map_err(|e| ApiError::bad_upstream_value(Upstream::Pd, &pd::paths::store(store_id), e))?;
     Ok(respond(StoreDetail {
         cluster: cluster.name.clone(),
         store,

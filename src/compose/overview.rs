@@ -14,11 +14,9 @@ use crate::normalize;
 use crate::promql::{self, instance_matcher};
 use crate::state::Cluster;
 use crate::upstream::Upstream;
+use crate::upstream::pd;
 use crate::upstream::prometheus::{EvalTime, PrometheusClient};
 use crate::upstream::{UpstreamError, display_url};
-
-/// The PD path the overview's store totals come from, named in errors.
-const STORES_PATH: &str = "/pd/api/v1/stores?state=0&state=1&state=2";
 
 /// A cluster's line in the cluster list, from PD's member health; a PD that cannot be read
 /// makes the cluster `unreachable`, never an error.
@@ -61,7 +59,7 @@ pub(crate) async fn overview(cluster: &Arc<Cluster>) -> Result<ClusterOverview, 
         pd.region_count(),
         super::region_health(cluster)
     );
-    let observed_at = crate::freshness::observed_at();
+    let observed_at = crate::upstream::freshness::observed_at();
 
     if let (Err(_), Err(_), Err(_), Err(_), Err(_)) =
         (&members, &health, &status, &stores, &regions)
@@ -107,7 +105,7 @@ pub(crate) async fn overview(cluster: &Arc<Cluster>) -> Result<ClusterOverview, 
         .map_err(ApiError::from)
         .and_then(|wire| {
             normalize::store_list(wire.stores)
-                .map_err(|e| ApiError::bad_upstream_value(Upstream::Pd, STORES_PATH, e))
+                .map_err(|e| ApiError::bad_upstream_value(Upstream::Pd, pd::paths::ALL_STORES, e))
         })
         .map_err(|e| keep("stores", &e))
         .ok();

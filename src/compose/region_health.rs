@@ -24,7 +24,10 @@ pub(crate) async fn region_health(cluster: &Arc<Cluster>) -> Result<Arc<RegionHe
         .await
         .map_err(|e: Arc<UpstreamError>| ApiError::Upstream(UpstreamError::clone(&e)))
         .inspect(|health| {
-            crate::freshness::record(health.meta.observed_at, cluster.cache_ttls.region_health)
+            crate::upstream::freshness::record(
+                health.meta.observed_at,
+                cluster.cache_ttls.region_health,
+            )
         })
 }
 
@@ -57,6 +60,6 @@ async fn read_region_health(cluster: &Cluster) -> Result<RegionHealth, UpstreamE
     Ok(RegionHealth {
         cluster: cluster.name.clone(),
         counts,
-        meta: Meta::new(crate::freshness::observed_at(), warnings),
+        meta: Meta::new(crate::upstream::freshness::observed_at(), warnings),
     })
 }

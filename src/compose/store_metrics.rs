@@ -11,7 +11,9 @@ use crate::model::{Meta, PdId, Store, StoreMetricsSeries, Warning, WarningSource
 use crate::normalize::{self, InstantIndex};
 use crate::promql::{StoreQuery, instance_matcher};
 use crate::state::Cluster;
+use crate::upstream::pd;
 use crate::upstream::pd::Lookup;
+use crate::upstream::prometheus;
 use crate::upstream::prometheus::EvalTime;
 use crate::upstream::{Upstream, UpstreamError};
 
@@ -103,11 +105,7 @@ pub(crate) async fn store_series(
         Lookup::Found(store) => {
             normalize::store(store)
                 .map_err(|e| {
-                    ApiError::bad_upstream_value(
-                        Upstream::Pd,
-                        &format!("/pd/api/v1/store/{store_id}"),
-                        e,
-                    )
+                    ApiError::bad_upstream_value(Upstream::Pd, &pd::paths::store(store_id), e)
                 })?
                 .status_address
         }
@@ -156,7 +154,7 @@ pub(crate) async fn store_series(
     };
     let (timestamps_ms, metrics) =
         normalize::store_metric_columns(range, answers).map_err(|e| {
-            ApiError::bad_upstream_value(Upstream::Prometheus, "/api/v1/query_range", e)
+            ApiError::bad_upstream_value(Upstream::Prometheus, prometheus::QUERY_RANGE_PATH, e)
         })?;
     Ok(StoreMetricsSeries {
         cluster: cluster.name.clone(),
@@ -169,7 +167,7 @@ pub(crate) async fn store_series(
         step_seconds: range.step_ms as f64 / 1000.0,
         timestamps_ms,
         metrics,
-        meta: Meta::new(crate::freshness::observed_at(), warnings),
+        meta: Meta::new(crate::upstream::freshness::observed_at(), warnings),
     })
 }
 

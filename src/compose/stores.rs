@@ -8,6 +8,7 @@ use crate::model::{Meta, StoreList, StoreState};
 use crate::normalize;
 use crate::state::Cluster;
 use crate::upstream::Upstream;
+use crate::upstream::pd;
 use crate::upstream::prometheus::EvalTime;
 
 /// The stores in `filter`'s states (every store but tombstones without one), sorted by id.
@@ -19,9 +20,10 @@ pub(crate) async fn store_list(
 ) -> Result<StoreList, ApiError> {
     let include_tombstones = filter.is_some_and(|f| f.contains(&StoreState::Tombstone));
     let wire = cluster.pd.stores(include_tombstones).await?;
-    let observed_at = crate::freshness::observed_at();
-    let mut stores = normalize::store_list(wire.stores)
-        .map_err(|e| ApiError::bad_upstream_value(Upstream::Pd, "/pd/api/v1/stores", e))?;
+    let observed_at = crate::upstream::freshness::observed_at();
+    let mut stores = normalize::store_list(wire.stores).map_err(|e| {
+        ApiError::bad_upstream_value(Upstream::Pd, pd::paths::stores(include_tombstones), e)
+    })?;
     if let Some(filter) = filter {
         stores.retain(|s| filter.contains(&s.state));
     }

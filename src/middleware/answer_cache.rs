@@ -11,7 +11,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::budget::Share;
-use crate::freshness::Freshness;
+use crate::upstream::freshness::Freshness;
 
 /// `Age`, `Cache-Control` and a strong `ETag` on every successful answer, and `304 Not
 /// Modified` (no body) when the client already has it (`If-None-Match`).
@@ -31,7 +31,7 @@ pub(crate) async fn http_caching(
         let head = request.method() == Method::HEAD;
         return answer.respond(if_none_match.as_ref(), head);
     }
-    let (response, freshness) = crate::freshness::scope(next.run(request)).await;
+    let (response, freshness) = crate::upstream::freshness::scope(next.run(request)).await;
     if response.status() != StatusCode::OK {
         let mut response = response;
         response

@@ -4,6 +4,10 @@
 //! the wire-to-model conversions report a bad value as a [`FieldError`] naming the field, which
 //! the API turns into a 502 naming PD, the path and the field.
 
+use crate::model::{Warning, WarningSource};
+use crate::upstream::Upstream;
+use crate::upstream::freshness::StaleRead;
+
 pub mod byte_size;
 pub mod go_duration;
 mod hotspot;
@@ -29,6 +33,24 @@ pub(crate) use store_metrics::{
     InstantIndex, cluster_metrics, store_metric_columns, store_metrics,
 };
 pub use store_metrics::{is_empty as metrics_empty, metric_instances};
+
+/// The one mapping from the upstream layer's [`Upstream`] to the public [`WarningSource`].
+impl From<Upstream> for WarningSource {
+    fn from(upstream: Upstream) -> Self {
+        match upstream {
+            Upstream::Pd => WarningSource::Pd,
+            Upstream::Prometheus => WarningSource::Prometheus,
+        }
+    }
+}
+
+/// The warning of a read served stale because its upstream failed.
+pub(crate) fn stale_warning(read: StaleRead) -> Warning {
+    Warning {
+        source: read.upstream.into(),
+        message: read.message,
+    }
+}
 
 /// A value in an upstream body that decoded but makes no sense (a size that is not a size).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -155,7 +155,7 @@ impl ResponseCache {
         let stores = &self.stores;
         if let Some(cached) = stores.fresh.get(&key).await {
             crate::telemetry::cache_read(upstream, "hit");
-            crate::freshness::record(cached.fetched_at, cached.ttl);
+            super::freshness::record(cached.fetched_at, cached.ttl);
             return Ok(cached);
         }
         let loaded = std::sync::atomic::AtomicBool::new(false);
@@ -182,7 +182,7 @@ impl ResponseCache {
                     // or not meant to be reused.
                     stores.fresh.invalidate(&key).await;
                 }
-                crate::freshness::record(cached.fetched_at, cached.ttl);
+                super::freshness::record(cached.fetched_at, cached.ttl);
                 if kind == ReadKind::Resource && size <= stores.last_good_max_entry {
                     stores.last_good.insert(key, Arc::clone(&cached)).await;
                 }
@@ -191,11 +191,11 @@ impl ResponseCache {
             Err(e) if e.is_unavailable() => match stores.last_good.get(&key).await {
                 Some(cached) => {
                     crate::telemetry::cache_read(upstream, "stale");
-                    let source = match self.upstream {
-                        Upstream::Pd => crate::model::WarningSource::Pd,
-                        Upstream::Prometheus => crate::model::WarningSource::Prometheus,
-                    };
-                    crate::freshness::record_stale(cached.fetched_at, source, &e.to_string());
+                    super::freshness::record_stale(
+                        cached.fetched_at,
+                        self.upstream,
+                        &e.to_string(),
+                    );
                     Ok(cached)
                 }
                 None => Err(e),

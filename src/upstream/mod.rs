@@ -8,6 +8,7 @@
 
 pub(crate) mod cache;
 mod error;
+pub mod freshness;
 mod http;
 mod limits;
 pub mod pd;

@@ -8,6 +8,7 @@ mod clusters;
 mod demo_endpoints;
 mod faults;
 mod hostile;
+mod layering;
 mod members;
 mod openapi;
 mod operations;

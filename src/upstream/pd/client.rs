@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 use url::Url;
 
-use super::wire;
+use super::{paths, wire};
 use crate::upstream::cache::{ReadKind, ResponseCache};
 use crate::upstream::http::{body_excerpt, decode_json, exchange};
 use crate::upstream::{CacheTtls, Upstream, UpstreamError, UpstreamLimits, display_url};
@@ -43,11 +43,9 @@ struct Backoff {
     delay: Duration,
 }
 
-const MEMBERS_PATH: &str = "/pd/api/v1/members";
-
 /// Pages of regions are bulk reads: large, and asked for once by a walk.
 fn read_kind(path: &str) -> ReadKind {
-    if path.starts_with("/pd/api/v1/regions/key?") {
+    if path.starts_with(paths::REGIONS_BY_KEY) {
         ReadKind::Bulk
     } else {
         ReadKind::Resource
@@ -137,16 +135,12 @@ impl PdClient {
     ) -> Result<wire::StoresResponse, UpstreamError> {
         // `/stores` leaves tombstones out; asking for every state by number brings them back
         // (the integer form works from v4 on; PD rejects state names with a 500).
-        let path = if include_tombstones {
-            "/pd/api/v1/stores?state=0&state=1&state=2"
-        } else {
-            "/pd/api/v1/stores"
-        };
+        let path = paths::stores(include_tombstones);
         self.get_json(path).await
     }
 
     pub(crate) async fn store(&self, id: u64) -> Result<Lookup<wire::StoreInfo>, UpstreamError> {
-        let path = format!("/pd/api/v1/store/{id}");
+        let path = paths::store(id);
         match self.get_json(&path).await {
             Ok(store) => Ok(Lookup::Found(store)),
             // PD's own "no such store" (v5+: `"store 42 not found"`, v7.4+ with the
@@ -166,7 +160,7 @@ impl PdClient {
     }
 
     pub(crate) async fn members(&self) -> Result<wire::MembersResponse, UpstreamError> {
-        let members: wire::MembersResponse = self.get_json(MEMBERS_PATH).await?;
+        let members: wire::MembersResponse = self.get_json(paths::MEMBERS).await?;
         self.prefer_leader(&members);
         Ok(members)
     }
@@ -195,24 +189,24 @@ impl PdClient {
 
     /// After a failover the leader may have changed: learn it again (bypassing the cache).
     async fn relearn_leader(&self) {
-        if let Ok(body) = self.fetch(MEMBERS_PATH).await
+        if let Ok(body) = self.fetch(paths::MEMBERS).await
             && let Ok(members) =
-                decode_json::<wire::MembersResponse>(Upstream::Pd, MEMBERS_PATH, &body)
+                decode_json::<wire::MembersResponse>(Upstream::Pd, paths::MEMBERS, &body)
         {
             self.prefer_leader(&members);
         }
     }
 
     pub(crate) async fn health(&self) -> Result<Vec<wire::MemberHealth>, UpstreamError> {
-        self.get_json("/pd/api/v1/health").await
+        self.get_json(paths::HEALTH).await
     }
 
     pub(crate) async fn status(&self) -> Result<wire::PdStatus, UpstreamError> {
-        self.get_json("/pd/api/v1/status").await
+        self.get_json(paths::STATUS).await
     }
 
     pub(crate) async fn region_count(&self) -> Result<wire::RegionCount, UpstreamError> {
-        self.get_json("/pd/api/v1/regions/count").await
+        self.get_json(paths::REGION_COUNT).await
     }
 
     /// Regions in key order from the one containing `start_key` (raw bytes; empty for the start
@@ -225,8 +219,7 @@ impl PdClient {
         limit: u32,
     ) -> Result<T, UpstreamError> {
         let key: String = url::form_urlencoded::byte_serialize(start_key).collect();
-        self.get_json(&format!("/pd/api/v1/regions/key?key={key}&limit={limit}"))
-            .await
+        self.get_json(&paths::regions_by_key(&key, limit)).await
     }
 
     /// One region by id. v9+ answers a missing region with 404 (`ErrRegionNotFound`); older
@@ -235,7 +228,7 @@ impl PdClient {
         &self,
         id: u64,
     ) -> Result<Lookup<T>, UpstreamError> {
-        match self.get_json(&format!("/pd/api/v1/region/id/{id}")).await {
+        match self.get_json(&paths::region_by_id(id)).await {
             Ok(region) => Ok(Lookup::Found(region)),
             Err(UpstreamError::Status {
                 status: 404,
@@ -251,14 +244,12 @@ impl PdClient {
         &self,
         kind: &str,
     ) -> Result<wire::RegionCheck, UpstreamError> {
-        self.get_json(&format!("/pd/api/v1/regions/check/{kind}"))
-            .await
+        self.get_json(&paths::region_check(kind)).await
     }
 
     /// Hot regions of `kind` (`read` or `write`).
     pub(crate) async fn hot_regions(&self, kind: &str) -> Result<wire::HotRegions, UpstreamError> {
-        self.get_json(&format!("/pd/api/v1/hotspot/regions/{kind}"))
-            .await
+        self.get_json(&paths::hot_regions(kind)).await
     }
 
     /// GETs `path` (absolute, with its query, built by tikv-lens only) and decodes the JSON body.

@@ -17,6 +17,10 @@ use crate::upstream::{CacheTtls, Upstream, UpstreamError, UpstreamLimits};
 const SETTLED_AFTER_MS: i64 = 5 * 60 * 1000;
 
 /// Above this many bytes of query string, a query is sent as a POST form.
+/// Prometheus' query endpoints, known once.
+pub(crate) const QUERY_PATH: &str = "/api/v1/query";
+pub(crate) const QUERY_RANGE_PATH: &str = "/api/v1/query_range";
+
 const MAX_GET_QUERY_BYTES: usize = 2048;
 
 /// A client for one cluster's Prometheus (or anything speaking its query API: Thanos,
@@ -103,13 +107,8 @@ impl PrometheusClient {
             }
             EvalTime::Now => None,
         };
-        self.cached_call(
-            "/api/v1/query",
-            form,
-            ReadKind::Resource,
-            self.ttl(until, None),
-        )
-        .await
+        self.cached_call(QUERY_PATH, form, ReadKind::Resource, self.ttl(until, None))
+            .await
     }
 
     /// `/api/v1/query_range`.
@@ -125,7 +124,7 @@ impl PrometheusClient {
             ("step", seconds(range.step_ms)),
         ];
         let ttl = self.ttl(Some(range.end_ms), Some(range.step_ms));
-        self.cached_call("/api/v1/query_range", form, ReadKind::Bulk, ttl)
+        self.cached_call(QUERY_RANGE_PATH, form, ReadKind::Bulk, ttl)
             .await
     }
 

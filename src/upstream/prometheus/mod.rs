@@ -4,3 +4,4 @@ mod client;
 pub(crate) mod wire;
 
 pub use client::{EvalTime, PrometheusClient, RangeParams};
+pub(crate) use client::{QUERY_PATH, QUERY_RANGE_PATH};

@@ -11,7 +11,15 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
-use crate::model::{Warning, WarningSource};
+use super::Upstream;
+
+/// A read answered from the last good answer because its upstream failed: which upstream, and
+/// the message the answer's warning carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaleRead {
+    pub upstream: Upstream,
+    pub message: String,
+}
 
 /// What the reads of one request saw.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -23,7 +31,7 @@ pub struct Freshness {
     /// Whether some data was a last good answer served because its upstream was unreachable.
     pub stale: bool,
     /// Why, one message per stale read.
-    pub stale_warnings: Vec<Warning>,
+    pub stale_reads: Vec<StaleRead>,
 }
 
 impl Freshness {
@@ -74,15 +82,15 @@ pub fn record(fetched_at: Timestamp, ttl: Duration) {
 
 /// Records a read answered from the last good answer because the upstream failed: the data
 /// was fetched at `fetched_at`, is not fresh any more, and the answer says why.
-pub fn record_stale(fetched_at: Timestamp, upstream: WarningSource, why: &str) {
+pub fn record_stale(fetched_at: Timestamp, upstream: Upstream, why: &str) {
     let _ = CURRENT.try_with(|f| {
         let mut f = f.borrow_mut();
         let now = Timestamp::now();
         f.observed_at = Some(f.observed_at.map_or(fetched_at, |t| t.min(fetched_at)));
         f.fresh_until = Some(now);
         f.stale = true;
-        f.stale_warnings.push(Warning {
-            source: upstream,
+        f.stale_reads.push(StaleRead {
+            upstream,
             message: format!(
                 "stale: serving the last good answer, observed at {fetched_at}, because {why}"
             ),
@@ -96,12 +104,12 @@ pub fn is_stale() -> bool {
 }
 
 /// The warnings of the current request's stale reads (each once).
-pub fn stale_warnings() -> Vec<Warning> {
+pub fn stale_reads() -> Vec<StaleRead> {
     CURRENT
         .try_with(|f| {
-            let mut warnings = f.borrow().stale_warnings.clone();
-            warnings.dedup();
-            warnings
+            let mut reads = f.borrow().stale_reads.clone();
+            reads.dedup();
+            reads
         })
         .unwrap_or_default()
 }
