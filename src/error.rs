@@ -13,7 +13,7 @@ use crate::normalize::FieldError;
 use crate::upstream::{Upstream, UpstreamError};
 
 /// Keeps client input quoted in error messages short (at most `max_chars` characters).
-pub fn truncate(s: &str, max_chars: usize) -> String {
+pub(crate) fn truncate(s: &str, max_chars: usize) -> String {
     match s.char_indices().nth(max_chars) {
         Some((i, _)) => format!("{}…", &s[..i]),
         None => s.to_owned(),
@@ -21,7 +21,7 @@ pub fn truncate(s: &str, max_chars: usize) -> String {
 }
 
 /// The media type of every error answer (RFC 9457).
-pub const PROBLEM_JSON: &str = "application/problem+json";
+pub(crate) const PROBLEM_JSON: &str = "application/problem+json";
 
 /// Everything a handler can fail with.
 #[derive(Debug, thiserror::Error)]

@@ -7,52 +7,76 @@
 //!
 //! # Layout
 //!
-//! Data flows one way: `api` → `normalize` → {`upstream`, `model`}. `model` and `upstream` never
-//! import each other, so a PD field rename cannot leak into the public schema.
+//! Data flows one way, and `tests/it/layering.rs` fails when an import goes against it:
 //!
+//! ```text
+//! server ─→ middleware                      (the router, its layers in order)
+//!   └─→ api (handlers: extract, call, shape) ─→ compose (several upstreams, partial answers)
+//!         └──────────────┬───────────────────────────┘
+//!                        ↓
+//!              normalize (convert, no I/O) ─→ upstream (fetch, cache, wire types)
+//!                        └─→ model (the public, documented types)
+//! ```
+//!
+//! `model` and `upstream` never import each other, so a PD field rename cannot leak into the
+//! public schema and a public rename cannot break parsing. `state` (the clusters and their
+//! clients) and `config` (what they are built from) sit beside the flow: handlers and `compose`
+//! read `state`, `state` is built from `config`, and `upstream` imports neither.
+//!
+//! - [`server`]: [`server::app`] builds the whole router (tests drive it without a socket) and
+//!   sets the order of its layers; [`server::run`] and [`server::run_tls`] serve it until
+//!   shutdown.
+//! - `middleware`: the layers, one concern a file: finished answers with `ETag`/`304`, `Age`
+//!   and `Cache-Control`; request metrics; the request deadline; bearer tokens; the per-client
+//!   rate limit; CORS.
+//! - `api`: one module per resource: handlers, their `routes()`, their parameters and the
+//!   problem answers each operation lists (`api/problems.rs`).
+//! - `compose`: answers built from several upstream reads (the overview, stores joined to
+//!   their metrics, a store's series, region health) and the partial-answer policy: a part that
+//!   cannot be read is `null` with a warning, a whole answer fails only when nothing can be read.
+//! - [`normalize`]: pure functions, no I/O: wire types to model types, PD byte sizes, Go
+//!   durations and timestamps, sample values, TiDB keys; the one mapping from an upstream to a
+//!   warning's source.
+//! - [`upstream`]: the HTTP clients, one folder per upstream, with their paths (known once),
+//!   raw wire types (never part of the public schema; they accept what PD v4 to v9 really send),
+//!   limits and cache TTLs ([`upstream::UpstreamLimits`], [`upstream::CacheTtls`], filled in by
+//!   `config`), the cache of upstream bodies ([`upstream::UpstreamCaches`]) and the per-request
+//!   record of when the data was fetched ([`upstream::freshness`]: `observed_at`, `Age`,
+//!   `Cache-Control`, `stale`).
+//! - [`model`]: the public types (`Serialize` + `ToSchema`); their doc comments become the
+//!   descriptions in the OpenAPI document. [`model::Meta`] is the block every answer ends with.
+//! - `promql`: the PromQL tikv-lens builds itself (curated store metrics), labels escaped.
+//! - `error`: `ApiError`, the one error type handlers return, rendered as
+//!   `application/problem+json`.
+//! - [`openapi`]: the OpenAPI document: its fixed parts, completed with what the routes declare.
+//! - [`state`]: [`state::AppState`], the clusters this process fronts, their upstream clients,
+//!   and the caches, built once from a [`config::ServeConfig`].
 //! - [`config`]: the command line (clap, every flag also an environment variable) and the TOML
 //!   file for several clusters. Raw input (`config/args.rs`, `config/file.rs`) and what it is
 //!   validated into (`config/serve.rs`: [`config::ServeConfig`]) are different types.
-//! - [`server`]: [`server::app`] builds the whole router (tests drive it without a socket) and
-//!   sets the order of its layers; [`server::run`] serves it until shutdown.
-//! - [`middleware`]: the layers, one concern a file: finished answers with `ETag`/`304`, `Age`
-//!   and `Cache-Control`; request metrics; the request deadline; bearer tokens; the per-client
-//!   rate limit; CORS.
-//! - [`tls`]: PEM files checked at startup, and HTTPS serving ([`server::run_tls`]).
+//! - [`budget`]: the one memory budget (`--memory-budget`) and how the caches share it.
 //! - [`security`]: per-cluster upstream CAs, PD's client certificate, Prometheus' credentials.
-//! - [`telemetry`]: the service's own metrics (`/metrics`): requests, upstream requests, cache.
-//! - [`state`]: [`state::AppState`], the clusters this process fronts and their upstream clients.
-//! - [`openapi`]: the OpenAPI document, derived from the handlers and model types.
-//! - [`freshness`]: when each answer's upstream data was fetched and until when it is fresh
-//!   (`observed_at`, `Age`, `Cache-Control`), recorded by the upstream cache per request.
-//! - [`error`]: [`error::ApiError`], the one error type handlers return, rendered as
-//!   `application/problem+json`.
-//! - [`upstream`]: raw wire types and HTTP clients, one folder per upstream. Wire types accept
-//!   what PD v4 to v9 really send; they are never part of the public schema. The clients' limits
-//!   and cache TTLs ([`upstream::UpstreamLimits`], [`upstream::CacheTtls`]) are upstream's own
-//!   types, filled in by `config`: `upstream` never imports `config`.
-//! - [`normalize`]: pure functions, no I/O: wire types to model types, PD byte sizes, Go
-//!   durations and timestamps.
-//! - [`model`]: the public types (`Serialize` + `ToSchema`); their doc comments become the
-//!   descriptions in the OpenAPI document.
-//! - [`promql`]: the PromQL tikv-lens builds itself (curated store metrics), labels escaped.
-//! - [`api`]: one module per resource: handlers and their `routes()`.
-//! - [`demo`]: a simulated PD (v8.5, byte-compatible) over a living, seeded cluster, for
-//!   `tikv-lens demo`, the integration tests and benchmarks.
+//! - [`tls`]: PEM files checked at startup, and HTTPS serving.
+//! - `telemetry`: the service's own metrics (`/metrics`): requests, upstream requests, cache
+//!   reads and bytes, each with its HELP text.
+//!
+//! The simulated cluster of `tikv-lens demo` is another crate of the workspace,
+//! `crates/tikv-sim` (the `demo` feature, on by default); the binary's `src/demo.rs` only wires
+//! it to the service, and `cargo build --no-default-features` builds the service without it.
 
-pub mod api;
+mod api;
 pub mod budget;
 mod compose;
 pub mod config;
-pub mod error;
-pub mod middleware;
+mod error;
+mod middleware;
 pub mod model;
 pub mod normalize;
 pub mod openapi;
-pub mod promql;
+mod promql;
 pub mod security;
 pub mod server;
 pub mod state;
-pub mod telemetry;
+mod telemetry;
 pub mod tls;
 pub mod upstream;

@@ -1,5 +1,5 @@
 //! The OpenAPI document: its fixed parts (info, tags, the problem schema) and the paths the
-//! handlers declare (`utoipa::path`, collected by [`crate::api::routes`]) with the model types
+//! handlers declare (`utoipa::path`, collected by `api::routes`) with the model types
 //! they use (`ToSchema`). The problem answers each operation lists live beside the handlers
 //! (`api::problems`).
 

@@ -7,10 +7,10 @@
 //! `tikv_grpc_msg_duration_seconds`, `tikv_raftstore_region_count`, `tikv_store_size_bytes`.
 
 /// The rate window of every rate in these queries, as TiKV's dashboards use.
-pub const RATE_WINDOW: &str = "1m";
+pub(crate) const RATE_WINDOW: &str = "1m";
 
 /// A PromQL double-quoted string literal holding `value` exactly.
-pub fn quote(value: &str) -> String {
+pub(crate) fn quote(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);
     out.push('"');
     for c in value.chars() {
@@ -29,7 +29,7 @@ pub fn quote(value: &str) -> String {
 }
 
 /// `value` as an RE2 regular expression that matches exactly it (Go's `regexp.QuoteMeta`).
-pub fn regex_literal(value: &str) -> String {
+pub(crate) fn regex_literal(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for c in value.chars() {
         if "\\.+*?()|[]{}^$".contains(c) {
@@ -42,7 +42,7 @@ pub fn regex_literal(value: &str) -> String {
 
 /// A label matcher selecting exactly these instances: `instance="a"` for one,
 /// `instance=~"a|b"` for several. `None` for none (a selector would match everything).
-pub fn instance_matcher<'a>(instances: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub(crate) fn instance_matcher<'a>(instances: impl IntoIterator<Item = &'a str>) -> Option<String> {
     let instances: Vec<&str> = instances.into_iter().collect();
     match instances.as_slice() {
         [] => None,
@@ -56,7 +56,7 @@ pub fn instance_matcher<'a>(instances: impl IntoIterator<Item = &'a str>) -> Opt
 
 /// The curated per-store metrics, one query each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StoreQuery {
+pub(crate) enum StoreQuery {
     /// Cores, by instance.
     Cpu,
     /// Resident bytes, by instance.
@@ -72,7 +72,7 @@ pub enum StoreQuery {
 }
 
 impl StoreQuery {
-    pub const ALL: [StoreQuery; 6] = [
+    pub(crate) const ALL: [StoreQuery; 6] = [
         StoreQuery::Cpu,
         StoreQuery::Memory,
         StoreQuery::GrpcRate,
@@ -82,7 +82,7 @@ impl StoreQuery {
     ];
 
     /// What the query measures, for warnings.
-    pub fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             StoreQuery::Cpu => "CPU",
             StoreQuery::Memory => "memory",
@@ -94,7 +94,7 @@ impl StoreQuery {
     }
 
     /// The PromQL for the stores `matcher` selects (see [`instance_matcher`]).
-    pub fn promql(self, matcher: &str) -> String {
+    pub(crate) fn promql(self, matcher: &str) -> String {
         let w = RATE_WINDOW;
         match self {
             StoreQuery::Cpu => {
@@ -124,7 +124,7 @@ impl StoreQuery {
 }
 
 /// Cluster-wide gRPC requests per second over the selected stores.
-pub fn cluster_grpc_rate(matcher: &str) -> String {
+pub(crate) fn cluster_grpc_rate(matcher: &str) -> String {
     format!(
         "sum(rate(tikv_grpc_msg_duration_seconds_count{{{matcher},type!=\"kv_gc\"}}[{}]))",
         RATE_WINDOW
@@ -132,7 +132,7 @@ pub fn cluster_grpc_rate(matcher: &str) -> String {
 }
 
 /// Cluster-wide p99 gRPC duration (seconds) over the selected stores.
-pub fn cluster_grpc_p99(matcher: &str) -> String {
+pub(crate) fn cluster_grpc_p99(matcher: &str) -> String {
     format!(
         "histogram_quantile(0.99, sum by (le) (rate(tikv_grpc_msg_duration_seconds_bucket{{{matcher},type!=\"kv_gc\"}}[{}])))",
         RATE_WINDOW

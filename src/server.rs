@@ -3,7 +3,7 @@
 //! [`app`] builds everything a request meets (routes, docs, fallbacks, layers), so tests drive
 //! the real service through `tower::ServiceExt::oneshot` or on a port-0 socket. [`run`] serves it
 //! until the shutdown future resolves, finishing requests in flight; [`run_tls`] does the same
-//! over HTTPS. The layers themselves live in [`crate::middleware`]; their order is set here.
+//! over HTTPS. The layers themselves live in `middleware`; their order is set here.
 
 use std::future::Future;
 

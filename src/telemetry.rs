@@ -17,7 +17,7 @@ const LATENCY_BUCKETS: [f64; 14] = [
 ];
 
 /// The recorder's handle; installs the recorder the first time.
-pub fn handle() -> &'static PrometheusHandle {
+pub(crate) fn handle() -> &'static PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE.get_or_init(|| {
         let recorder = PrometheusBuilder::new()
@@ -75,7 +75,7 @@ fn describe() {
 }
 
 /// The bytes each cache holds now (set when `/metrics` is read).
-pub fn cache_bytes(upstream: u64, last_good: u64, answers: u64) {
+pub(crate) fn cache_bytes(upstream: u64, last_good: u64, answers: u64) {
     for (cache, bytes) in [
         ("upstream", upstream),
         ("last_good", last_good),
@@ -86,7 +86,7 @@ pub fn cache_bytes(upstream: u64, last_good: u64, answers: u64) {
 }
 
 /// The budget's shares, set once when the service starts.
-pub fn memory_budget(budget: crate::budget::MemoryBudget) {
+pub(crate) fn memory_budget(budget: crate::budget::MemoryBudget) {
     for (cache, share) in [
         ("upstream", budget.upstream()),
         ("last_good", budget.last_good()),
@@ -98,7 +98,7 @@ pub fn memory_budget(budget: crate::budget::MemoryBudget) {
 }
 
 /// One answered request of the API.
-pub fn http_request(route: &str, method: &str, status: u16, elapsed: Duration) {
+pub(crate) fn http_request(route: &str, method: &str, status: u16, elapsed: Duration) {
     let labels = [
         ("route", route.to_owned()),
         ("method", method.to_owned()),
@@ -111,7 +111,7 @@ pub fn http_request(route: &str, method: &str, status: u16, elapsed: Duration) {
 
 /// One request to an upstream. `endpoint` is the path with ids replaced by `{id}`; `outcome` is
 /// `ok`, `http_<status>`, `timeout`, `unreachable`, `too_large` or `bad_body`.
-pub fn upstream_request(upstream: &str, endpoint: &str, outcome: &str, elapsed: Duration) {
+pub(crate) fn upstream_request(upstream: &str, endpoint: &str, outcome: &str, elapsed: Duration) {
     let labels = [
         ("upstream", upstream.to_owned()),
         ("endpoint", endpoint.to_owned()),
@@ -124,13 +124,13 @@ pub fn upstream_request(upstream: &str, endpoint: &str, outcome: &str, elapsed: 
 
 /// How a cached read was served: `hit` (a kept answer), `load` (this caller asked the
 /// upstream) or `coalesced` (it waited for another caller's identical request).
-pub fn cache_read(upstream: &str, kind: &'static str) {
+pub(crate) fn cache_read(upstream: &str, kind: &'static str) {
     metrics::counter!("tikv_lens_cache_reads_total", "upstream" => upstream.to_owned(), "kind" => kind).increment(1);
 }
 
 /// An upstream path as a metric label: no query, and numeric segments as `{id}`, so that the
 /// label set stays bounded.
-pub fn endpoint_label(path: &str) -> String {
+pub(crate) fn endpoint_label(path: &str) -> String {
     let path = path.split('?').next().unwrap_or(path);
     path.split('/')
         .map(|segment| {

@@ -22,7 +22,7 @@ mod stores;
 
 /// Every route of the service with its OpenAPI operations (the document's fixed parts are
 /// added by [`crate::openapi::complete`]).
-pub fn routes() -> OpenApiRouter<AppState> {
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(operations::routes())
         .merge(clusters::routes())

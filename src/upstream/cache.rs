@@ -65,7 +65,7 @@ struct Stores {
 }
 
 /// The upstream caches of the process, built once from the memory budget; each upstream
-/// client reads through its own [`ResponseCache`] view of them.
+/// client reads through its own `ResponseCache` view of them.
 #[derive(Clone)]
 pub struct UpstreamCaches(Arc<Stores>);
 
