@@ -54,6 +54,8 @@
 //! - [`config`]: the command line (clap, every flag also an environment variable) and the TOML
 //!   file for several clusters. Raw input (`config/args.rs`, `config/file.rs`) and what it is
 //!   validated into (`config/serve.rs`: [`config::ServeConfig`]) are different types.
+//! - `chunked`: response bodies of ready chunks with their exact length (large answers are
+//!   written and kept in chunks, never in one buffer that grows by copying itself).
 //! - [`budget`]: the one memory budget (`--memory-budget`) and how the caches share it.
 //! - [`security`]: per-cluster upstream CAs, PD's client certificate, Prometheus' credentials.
 //! - [`tls`]: PEM files checked at startup, and HTTPS serving.
@@ -66,6 +68,7 @@
 
 mod api;
 pub mod budget;
+mod chunked;
 mod compose;
 pub mod config;
 mod error;

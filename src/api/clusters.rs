@@ -1,6 +1,6 @@
 //! `GET /api/v1/clusters` and `GET /api/v1/clusters/{cluster}` (the overview).
 
-use axum::Json;
+use super::Json;
 use axum::extract::State;
 use futures::future::join_all;
 use utoipa_axum::router::OpenApiRouter;

@@ -1,6 +1,6 @@
 //! `GET /api/v1/clusters/{cluster}/members`: PD members, the leader, and their health.
 
-use axum::Json;
+use super::Json;
 use axum::extract::State;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;

@@ -1,7 +1,7 @@
 //! `GET /api/v1/clusters/{cluster}/metrics/query` and `/metrics/query_range`: PromQL passed to
 //! the cluster's Prometheus as given, its answer normalized.
 
-use axum::Json;
+use super::Json;
 use axum::extract::State;
 use jiff::Timestamp;
 use serde::Deserialize;

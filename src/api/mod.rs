@@ -1,6 +1,5 @@
 //! The HTTP API: one module per resource, each with its handlers and `routes()`.
 
-use axum::Json;
 use axum::extract::{FromRequestParts, Path, Query};
 use utoipa_axum::router::OpenApiRouter;
 
@@ -66,18 +65,46 @@ answers!(
     StoreMetricsSeries,
 );
 
+/// A JSON answer, serialized into chunks ([`crate::chunked`]) rather than one growing buffer:
+/// a page of 10,000 regions costs its size once, and is sent with its exact `Content-Length`.
+pub(crate) struct Json<T>(pub(crate) T);
+
+impl<T: serde::Serialize> axum::response::IntoResponse for Json<T> {
+    fn into_response(self) -> axum::response::Response {
+        use axum::http::{HeaderValue, header};
+        let mut writer = crate::chunked::ChunkWriter::default();
+        if serde_json::to_writer(&mut writer, &self.0).is_err() {
+            // Only a map with non-string keys fails to serialize, and no answer type has one;
+            // axum's own JSON answer says so as it always did.
+            return axum::Json(self.0).into_response();
+        }
+        let mut response = axum::response::Response::new(axum::body::Body::new(
+            crate::chunked::Chunks::new(writer.finish()),
+        ));
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        response
+    }
+}
+
 /// The JSON answer of a handler, marked with the request's staleness: `stale` when some of its
 /// data was a last good answer standing in for an unreachable upstream, and a warning saying so
 /// for each such read.
 pub(crate) fn respond<T: Answer>(mut body: T) -> Json<T> {
-    let meta = body.meta_mut();
+    mark(body.meta_mut());
+    Json(body)
+}
+
+/// Marks an answer's [`Meta`] with the request's stale reads.
+pub(crate) fn mark(meta: &mut Meta) {
     meta.stale = crate::upstream::freshness::is_stale();
     meta.warnings.extend(
         crate::upstream::freshness::stale_reads()
             .into_iter()
             .map(normalize::stale_warning),
     );
-    Json(body)
 }
 
 /// `Query` whose rejection is a problem+json 400.

@@ -1,7 +1,11 @@
 //! Regions: the paged listing in key order, lookups by id and by key, region health and hot
 //! regions.
 
-use axum::Json;
+use super::Json;
+use axum::response::Response;
+use bytes::Bytes;
+
+use crate::chunked::Chunks;
 use axum::extract::State;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -15,7 +19,7 @@ use crate::compose;
 use crate::error::ApiError;
 use crate::model::{HotspotKind, Hotspots, Meta, Region, RegionDetail, RegionHealth, RegionPage};
 use crate::normalize::tidb_key::hex_decode;
-use crate::normalize::{self, MaybeRegion, NormalizedRegions};
+use crate::normalize::{self, MaybeRegion, NormalizedRegions, RenderedRegions};
 use crate::state::AppState;
 use crate::upstream::pd;
 use crate::upstream::pd::Lookup;
@@ -78,40 +82,80 @@ async fn list_regions(
     State(state): State<AppState>,
     ApiPath(cluster): ApiPath<String>,
     ApiQuery(params): ApiQuery<ListParams>,
-) -> Result<Json<RegionPage>, ApiError> {
+) -> Result<Response, ApiError> {
     let limit = parse_limit(params.limit.as_deref())?;
     let cluster = state.cluster(&cluster)?;
     let start_key = match params.cursor.as_deref() {
         Some(raw) => Cursor::decode(&cluster.name, raw)?.start_key,
         None => Vec::new(),
     };
-    let NormalizedRegions(regions) = cluster.pd.regions_from(&start_key, limit).await?;
-    let observed_at = crate::upstream::freshness::observed_at();
-    let next_cursor = next_cursor(&cluster.name, &regions, limit)?;
-    Ok(respond(RegionPage {
-        cluster: cluster.name.clone(),
-        count: regions.len(),
-        regions,
-        next_cursor,
-        meta: Meta::observed(observed_at),
-    }))
+    let page: RenderedRegions = cluster.pd.regions_from(&start_key, limit).await?;
+    let mut meta = Meta::observed(crate::upstream::freshness::observed_at());
+    super::mark(&mut meta);
+    let next_cursor = next_cursor(&cluster.name, &page, limit)?;
+    Ok(page_answer(
+        &cluster.name,
+        page,
+        next_cursor.as_deref(),
+        &meta,
+    ))
+}
+
+/// The [`RegionPage`] answer around regions that are JSON already: exactly the bytes serde
+/// writes for a `RegionPage` holding them (a test holds the two to each other), without the
+/// regions ever being a list in memory.
+fn page_answer(
+    cluster: &str,
+    page: RenderedRegions,
+    next_cursor: Option<&str>,
+    meta: &Meta,
+) -> Response {
+    fn json<T: serde::Serialize + ?Sized>(value: &T) -> String {
+        // Strings, numbers and `Meta` always serialize.
+        serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned())
+    }
+    let head = format!(
+        "{{\"cluster\":{},\"count\":{},\"regions\":[",
+        json(cluster),
+        page.count
+    );
+    // `meta` is flattened into the page: its keys follow, and its closing brace closes the page.
+    let meta = json(meta);
+    let tail = format!(
+        "],\"next_cursor\":{},{}",
+        json(&next_cursor),
+        meta.strip_prefix('{').unwrap_or(&meta)
+    );
+    let chunks = std::iter::once(Bytes::from(head))
+        .chain(page.json)
+        .chain(std::iter::once(Bytes::from(tail)));
+    let mut response = Response::new(axum::body::Body::new(Chunks::new(chunks)));
+    response.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/json"),
+    );
+    response
 }
 
 /// The cursor after a page: the last region's end key, unless the page reached the end of the
 /// key space (an empty end key) or came back short.
-fn next_cursor(cluster: &str, regions: &[Region], limit: u32) -> Result<Option<String>, ApiError> {
-    let Some(last) = regions.last() else {
+fn next_cursor(
+    cluster: &str,
+    page: &RenderedRegions,
+    limit: u32,
+) -> Result<Option<String>, ApiError> {
+    let Some(last_end_key) = page.last_end_key.as_deref() else {
         return Ok(None);
     };
-    if last.end_key.is_empty() || regions.len() < limit as usize {
+    if last_end_key.is_empty() || page.count < limit as usize {
         return Ok(None);
     }
-    let start_key = hex_decode(&last.end_key).ok_or_else(|| {
+    let start_key = hex_decode(last_end_key).ok_or_else(|| {
         ApiError::Upstream(UpstreamError::Decode {
             upstream: Upstream::Pd,
             path: pd::paths::REGIONS_BY_KEY.into(),
             field: "regions[].end_key".into(),
-            message: format!("{:?} is not hex", truncate(&last.end_key, 64)),
+            message: format!("{:?} is not hex", truncate(last_end_key, 64)),
         })
     })?;
     Ok(Some(Cursor { start_key }.encode(cluster)))

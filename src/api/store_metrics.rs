@@ -1,7 +1,7 @@
 //! Stores joined to Prometheus: the `include=metrics` join of the store list, and
 //! `GET /api/v1/clusters/{cluster}/stores/{store_id}/metrics` (curated series of one store).
 
-use axum::Json;
+use super::Json;
 use axum::extract::State;
 use jiff::Timestamp;
 use serde::Deserialize;

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use axum::Json;
+use super::Json;
 use axum::extract::State;
 use serde::Deserialize;
 use utoipa::IntoParams;

@@ -10,7 +10,10 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use bytes::Bytes;
+
 use crate::budget::Share;
+use crate::chunked::Chunks;
 use crate::upstream::freshness::Freshness;
 
 /// `Age`, `Cache-Control` and a strong `ETag` on every successful answer, and `304 Not
@@ -40,17 +43,19 @@ pub(crate) async fn http_caching(
         return response;
     }
     let (mut parts, body) = response.into_parts();
-    // Every 200 answer is a body tikv-lens built in memory; collecting it cannot grow unbounded.
-    let bytes = match axum::body::to_bytes(body, usize::MAX).await {
-        Ok(bytes) => bytes,
-        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    // Every 200 answer is a body tikv-lens built in memory, so collecting it cannot grow
+    // unbounded; its chunks are kept as they are (never copied into one buffer) and hashed as
+    // they come for the ETag.
+    let Ok((chunks, etag)) = collect(body, parts.headers.get(header::CONTENT_ENCODING)).await
+    else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
-    let etag = strong_etag(&bytes, parts.headers.get(header::CONTENT_ENCODING));
     parts.headers.insert(header::ETAG, header_value(&etag));
     let answer = Arc::new(Answer {
         status: parts.status,
         headers: parts.headers,
-        body: bytes,
+        len: chunks.iter().map(Bytes::len).sum(),
+        chunks,
         etag,
         freshness,
     });
@@ -64,7 +69,10 @@ pub(crate) async fn http_caching(
 struct Answer {
     status: StatusCode,
     headers: axum::http::HeaderMap,
-    body: bytes::Bytes,
+    /// The body, in the chunks it was written in.
+    chunks: Vec<Bytes>,
+    /// Its length, bytes.
+    len: usize,
     etag: String,
     freshness: Freshness,
 }
@@ -94,7 +102,7 @@ impl Answer {
         let body = if head {
             Body::empty()
         } else {
-            Body::from(self.body.clone())
+            Body::new(Chunks::new(self.chunks.iter().cloned()))
         };
         let mut response = Response::new(body);
         *response.status_mut() = self.status;
@@ -135,7 +143,7 @@ impl moka::Expiry<String, Arc<Answer>> for UntilStale {
 }
 
 fn weigh_answer(key: &str, answer: &Arc<Answer>) -> u32 {
-    u32::try_from(key.len() + answer.body.len()).unwrap_or(u32::MAX)
+    u32::try_from(key.len() + answer.len).unwrap_or(u32::MAX)
 }
 
 impl AnswerCache {
@@ -193,12 +201,26 @@ fn header_value(text: &str) -> HeaderValue {
     HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static("invalid"))
 }
 
-/// A strong validator of the exact bytes sent (and their content coding).
-fn strong_etag(bytes: &[u8], encoding: Option<&HeaderValue>) -> String {
+/// Reads a finished body's chunks, and computes its strong validator: a hash of the exact bytes
+/// sent (and their content coding) and their length.
+async fn collect(
+    mut body: Body,
+    encoding: Option<&HeaderValue>,
+) -> Result<(Vec<Bytes>, String), axum::Error> {
+    use http_body_util::BodyExt;
     let mut hasher = std::hash::DefaultHasher::new();
-    bytes.hash(&mut hasher);
+    let mut chunks = Vec::new();
+    let mut len = 0usize;
+    while let Some(frame) = body.frame().await {
+        if let Ok(data) = frame?.into_data() {
+            // `write` is a plain byte stream: the hash of the chunks is the hash of the whole.
+            hasher.write(&data);
+            len += data.len();
+            chunks.push(data);
+        }
+    }
     encoding.map(HeaderValue::as_bytes).hash(&mut hasher);
-    format!("\"{:016x}-{:x}\"", hasher.finish(), bytes.len())
+    Ok((chunks, format!("\"{:016x}-{len:x}\"", hasher.finish())))
 }
 
 /// `If-None-Match` uses the weak comparison: `*`, or any listed tag equal once `W/` is dropped.

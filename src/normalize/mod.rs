@@ -27,7 +27,7 @@ pub use overview::{storage_totals, store_state_counts};
 pub use region::normalize_regions_page;
 #[doc(hidden)]
 pub use region::parse_regions_page_wire_only;
-pub(crate) use region::{MaybeRegion, NormalizedRegions};
+pub(crate) use region::{MaybeRegion, NormalizedRegions, RenderedRegions};
 pub(crate) use store::{store, store_list};
 pub(crate) use store_metrics::{
     InstantIndex, cluster_metrics, store_metric_columns, store_metrics,

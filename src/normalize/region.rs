@@ -171,6 +171,100 @@ impl<'de> Visitor<'de> for RegionsVisitor {
     }
 }
 
+/// A page of `/regions/key` normalized and written as the JSON array elements of the answer
+/// while it is parsed: no list of regions exists at all, only PD's body and the answer's bytes.
+/// Holds the comma-separated regions (without the brackets), how many there are, and the last
+/// region's end key (for the next cursor).
+#[derive(Debug, Default)]
+pub(crate) struct RenderedRegions {
+    pub(crate) count: usize,
+    /// `{region},{region},...` in chunks.
+    pub(crate) json: Vec<bytes::Bytes>,
+    /// The last region's end key, uppercase hex (`""`: the end of the key space).
+    pub(crate) last_end_key: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for RenderedRegions {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(RenderedPageVisitor)
+    }
+}
+
+struct RenderedPageVisitor;
+
+impl<'de> Visitor<'de> for RenderedPageVisitor {
+    type Value = RenderedRegions;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(r#"a regions page {"count": N, "regions": [...]}"#)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut page = RenderedRegions::default();
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if key == "regions" {
+                page = map.next_value_seed(RenderedSeed)?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(page)
+    }
+}
+
+struct RenderedSeed;
+
+impl<'de> DeserializeSeed<'de> for RenderedSeed {
+    type Value = RenderedRegions;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RenderedSeed {
+    type Value = RenderedRegions;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of regions or null")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(RenderedRegions::default())
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(RenderedRegions::default())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        use std::io::Write;
+        let mut out = crate::chunked::ChunkWriter::default();
+        let mut count = 0;
+        let mut previous: Option<Region> = None;
+        while let Some(r) = seq.next_element::<wire::RegionInfo>()? {
+            let Some(region) = region_after(r, previous.as_ref()) else {
+                continue;
+            };
+            let written = if count == 0 {
+                Ok(())
+            } else {
+                out.write_all(b",")
+            };
+            written.map_err(de::Error::custom).and_then(|()| {
+                serde_json::to_writer(&mut out, &region).map_err(de::Error::custom)
+            })?;
+            count += 1;
+            previous = Some(region);
+        }
+        Ok(RenderedRegions {
+            count,
+            json: out.finish(),
+            last_end_key: previous.map(|r| r.end_key),
+        })
+    }
+}
+
 /// Normalizes a PD regions page body (`/regions/key`, `/regions`) while parsing it: the public
 /// entry of the page decoder, for benchmarks and tools.
 pub fn normalize_regions_page(body: &[u8]) -> Result<Vec<Region>, serde_json::Error> {
@@ -240,6 +334,31 @@ mod tests {
         assert!(r.peers[5].is_witness);
         assert!(r.leader.is_none(), "an empty leader is no leader");
     }
+
+    #[test]
+    fn a_rendered_page_is_the_json_of_the_normalized_regions() {
+        let body = PAGE;
+        let normalized: NormalizedRegions = serde_json::from_str(body).unwrap();
+        let rendered: RenderedRegions = serde_json::from_str(body).unwrap();
+        assert_eq!(rendered.count, normalized.0.len());
+        let json: Vec<u8> = rendered.json.concat();
+        let expected = serde_json::to_string(&normalized.0).unwrap();
+        assert_eq!(format!("[{}]", String::from_utf8(json).unwrap()), expected);
+        assert_eq!(
+            rendered.last_end_key.as_deref(),
+            normalized.0.last().map(|r| r.end_key.as_str())
+        );
+        let empty: RenderedRegions = serde_json::from_str(r#"{"count":0,"regions":null}"#).unwrap();
+        assert_eq!(
+            (empty.count, empty.json.len(), empty.last_end_key),
+            (0, 0, None)
+        );
+    }
+
+    /// Two regions and PD's all-zero placeholder, which is dropped.
+    pub(super) const PAGE: &str = r#"{"count":3,"regions":[{"id":2,"start_key":"","end_key":"7480000000000000ff0500000000000000f8","approximate_size":1,"peers":[{"id":5,"store_id":1,"role_name":"Voter"}],"leader":{"id":5,"store_id":1,"role_name":"Voter"}},
+        {"id":0,"start_key":"","end_key":"","leader":{"role_name":""}},
+        {"id":3,"start_key":"7480000000000000FF0500000000000000F8","end_key":"","approximate_size":96}]}"#;
 
     #[test]
     fn page_normalizes_in_place_and_accepts_null() {

@@ -80,19 +80,37 @@ enum BodyError {
     Transport(reqwest::Error),
 }
 
-/// Reads a response body, refusing to buffer more than `cap` bytes.
+/// Reads a response body, refusing to buffer more than `cap` bytes. The body is assembled in
+/// one allocation of its exact size (from `Content-Length`, or from the chunks once all have
+/// arrived), never in a buffer that doubles and copies itself as a large answer arrives.
 async fn read_capped(mut response: reqwest::Response, cap: usize) -> Result<Bytes, BodyError> {
-    if response
-        .content_length()
-        .is_some_and(|len| len > cap as u64)
-    {
-        return Err(BodyError::TooLarge);
-    }
-    let mut body = BytesMut::new();
-    while let Some(chunk) = response.chunk().await.map_err(BodyError::Transport)? {
-        if body.len() + chunk.len() > cap {
+    if let Some(len) = response.content_length() {
+        if len > cap as u64 {
             return Err(BodyError::TooLarge);
         }
+        let mut body = BytesMut::with_capacity(len as usize);
+        while let Some(chunk) = response.chunk().await.map_err(BodyError::Transport)? {
+            if body.len() + chunk.len() > cap {
+                return Err(BodyError::TooLarge);
+            }
+            body.extend_from_slice(&chunk);
+        }
+        return Ok(body.freeze());
+    }
+    let mut chunks = Vec::new();
+    let mut len = 0;
+    while let Some(chunk) = response.chunk().await.map_err(BodyError::Transport)? {
+        len += chunk.len();
+        if len > cap {
+            return Err(BodyError::TooLarge);
+        }
+        chunks.push(chunk);
+    }
+    if chunks.len() == 1 {
+        return Ok(chunks.swap_remove(0));
+    }
+    let mut body = BytesMut::with_capacity(len);
+    for chunk in chunks {
         body.extend_from_slice(&chunk);
     }
     Ok(body.freeze())

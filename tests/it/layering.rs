@@ -35,6 +35,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "upstream",
             "model",
             "telemetry",
+            "chunked",
         ],
     ),
     // Orchestration across upstreams and the partial-answer policy.
@@ -59,10 +60,13 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "config",
         &["security", "tls", "upstream", "normalize", "budget"],
     ),
-    ("middleware", &["error", "upstream", "telemetry", "budget"]),
+    (
+        "middleware",
+        &["error", "upstream", "telemetry", "budget", "chunked"],
+    ),
     ("error", &["normalize", "upstream", "model"]),
     // Conversion: upstream wire types to the public model.
-    ("normalize", &["upstream", "model", "promql"]),
+    ("normalize", &["upstream", "model", "promql", "chunked"]),
     ("security", &["tls", "upstream"]),
     // Fetching: clients, caches, wire types. Never the public model.
     ("upstream", &["budget", "telemetry"]),
@@ -70,6 +74,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("promql", &[]),
     ("telemetry", &["budget"]),
     ("budget", &[]),
+    ("chunked", &[]),
     ("tls", &[]),
 ];
 
