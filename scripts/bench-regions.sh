@@ -53,5 +53,5 @@ print(f"  walked {seen} regions in {pages} pages in {elapsed:.1f} s ({seen / ela
 PY
 peak=$(rss_kib "$lens_pid" VmHWM)
 sim_peak=$(rss_kib "$pd_pid" VmHWM)
-echo "  tikv-lens RSS: idle $((idle / 1024)) MiB, peak $((peak / 1024)) MiB (aim: under 100 MiB)"
+echo "  tikv-lens RSS: idle $((idle / 1024)) MiB, peak $((peak / 1024)) MiB (aim: under 50 MiB, floor 100 MiB; default --memory-budget 128MiB)"
 echo "  simulated PD peak RSS (another process, for reference): $((sim_peak / 1024)) MiB"

@@ -388,11 +388,11 @@ peak_kib=$(kib_of "$pid_lens_e" VmHWM)
 idle_mib=$(mib "$idle_kib")
 peak_mib=$(mib "$peak_kib")
 idle_verdict=$(verdict "$idle_mib < 30")
-peak_verdict=$(verdict "$peak_mib < 150")
+peak_verdict=$(verdict "$peak_mib < 60")
 conn_rps=$(rps_of "$work/conn1000.txt")
 conn_errors=$(errors_of "$work/conn1000.txt")
 echo "  idle VmRSS $idle_mib MiB (aim: under 30: $idle_verdict)"
-echo "  peak VmHWM $peak_mib MiB under 1,000 connections (aim: under 150: $peak_verdict)"
+echo "  peak VmHWM $peak_mib MiB under 1,000 connections (aim: under 60: $peak_verdict)"
 conn_socket=$(awk '/Socket errors:/ {sub(/^ +/, ""); print}' "$work/conn1000.txt")
 printf '  (%.0f requests/s at 1,000 connections; failed requests or socket errors: %s%s)\n' "$conn_rps" "$conn_errors" \
   "${conn_socket:+; $conn_socket}"
@@ -416,7 +416,7 @@ row "range query 1,000 x 240, Prometheus directly" "median $prom_med ms" ""
 row "range query 1,000 x 240, through tikv-lens" "median $lens_med ms" ""
 row "  ratio tikv-lens / Prometheus" "$range_ratio" "<= 1.3: $range_verdict"
 row "tikv-lens RSS idle (VmRSS)" "$idle_mib MiB" "< 30 MiB: $idle_verdict"
-row "tikv-lens peak RSS, 1,000 connections (VmHWM)" "$peak_mib MiB" "< 150 MiB: $peak_verdict"
+row "tikv-lens peak RSS, 1,000 connections (VmHWM)" "$peak_mib MiB" "< 60 MiB: $peak_verdict"
 row "  requests/s at 1,000 connections (failed)" "$(printf '%.0f' "$conn_rps") ($conn_errors)" ""
 echo
 echo "revision: $revision"

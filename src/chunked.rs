@@ -65,6 +65,19 @@ pub(crate) struct Chunks {
     remaining: u64,
 }
 
+/// A response body of `chunks`: a plain full body when there is one chunk (most answers), else
+/// a [`Chunks`] body.
+pub(crate) fn body(chunks: impl IntoIterator<Item = Bytes>) -> axum::body::Body {
+    let mut chunks = chunks.into_iter();
+    match (chunks.next(), chunks.next()) {
+        (None, _) => axum::body::Body::empty(),
+        (Some(only), None) => axum::body::Body::from(only),
+        (Some(first), Some(second)) => {
+            axum::body::Body::new(Chunks::new([first, second].into_iter().chain(chunks)))
+        }
+    }
+}
+
 impl Chunks {
     pub(crate) fn new(chunks: impl IntoIterator<Item = Bytes>) -> Self {
         let chunks: VecDeque<Bytes> = chunks.into_iter().filter(|c| !c.is_empty()).collect();

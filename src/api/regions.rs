@@ -5,7 +5,6 @@ use super::Json;
 use axum::response::Response;
 use bytes::Bytes;
 
-use crate::chunked::Chunks;
 use axum::extract::State;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -129,7 +128,7 @@ fn page_answer(
     let chunks = std::iter::once(Bytes::from(head))
         .chain(page.json)
         .chain(std::iter::once(Bytes::from(tail)));
-    let mut response = Response::new(axum::body::Body::new(Chunks::new(chunks)));
+    let mut response = Response::new(crate::chunked::body(chunks));
     response.headers_mut().insert(
         axum::http::header::CONTENT_TYPE,
         axum::http::HeaderValue::from_static("application/json"),

@@ -13,7 +13,6 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 
 use crate::budget::Share;
-use crate::chunked::Chunks;
 use crate::upstream::freshness::Freshness;
 
 /// `Age`, `Cache-Control` and a strong `ETag` on every successful answer, and `304 Not
@@ -102,7 +101,7 @@ impl Answer {
         let body = if head {
             Body::empty()
         } else {
-            Body::new(Chunks::new(self.chunks.iter().cloned()))
+            crate::chunked::body(self.chunks.iter().cloned())
         };
         let mut response = Response::new(body);
         *response.status_mut() = self.status;
