@@ -15,9 +15,13 @@ mod members;
 mod metrics;
 mod operations;
 mod params;
+mod pd_config;
 mod problems;
 mod regions;
+mod safe_points;
+mod scheduling;
 mod store_metrics;
+mod store_progress;
 mod stores;
 
 /// Every route of the service with its OpenAPI operations (the document's fixed parts are
@@ -31,6 +35,10 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .merge(metrics::routes())
         .merge(store_metrics::routes())
         .merge(regions::routes())
+        .merge(store_progress::routes())
+        .merge(scheduling::routes())
+        .merge(pd_config::routes())
+        .merge(safe_points::routes())
 }
 
 /// An answer: its data with the [`Meta`] that says when the data was observed, whether it is
@@ -64,6 +72,13 @@ answers!(
     InstantQueryResult,
     RangeQueryResult,
     StoreMetricsSeries,
+    SchedulerList,
+    OperatorList,
+    StoreProgress,
+    Placement,
+    ScheduleConfigAnswer,
+    GcSafePoints,
+    ResolvedTs,
 );
 
 /// The JSON answer of a handler, marked with the request's staleness: `stale` when some of its
