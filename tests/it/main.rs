@@ -19,6 +19,7 @@ mod real_prometheus;
 mod region_walk;
 mod regions;
 mod safe_points;
+mod scale_cycle;
 mod scheduling;
 mod simulated_cluster;
 mod smoke;
