@@ -164,10 +164,10 @@ pub fn brief_stores(brief: &str) -> (Option<Vec<u64>>, Option<Vec<u64>>) {
     let moved = brief
         .strip_prefix("mv peer: store ")
         .or_else(|| brief.strip_prefix("mv light peer: store "));
-    if let Some(rest) = moved {
-        if let Some((from, to)) = cut(rest, " to ") {
-            return (go_id_list(from), go_id_list(to));
-        }
+    if let Some(rest) = moved
+        && let Some((from, to)) = cut(rest, " to ")
+    {
+        return (go_id_list(from), go_id_list(to));
     }
     if let Some(rest) = brief.strip_prefix("add peer: store ") {
         return (None, go_id_list(rest));
@@ -175,29 +175,29 @@ pub fn brief_stores(brief: &str) -> (Option<Vec<u64>>, Option<Vec<u64>>) {
     if let Some(rest) = brief.strip_prefix("rm peer: store ") {
         return (go_id_list(rest), None);
     }
-    if let Some(rest) = brief.strip_prefix("transfer leader: store ") {
-        if let Some((from, to)) = cut(rest, " to ") {
-            return (
-                from.parse().ok().map(|f| vec![f]),
-                to.parse().ok().map(|t| vec![t]),
-            );
-        }
+    if let Some(rest) = brief.strip_prefix("transfer leader: store ")
+        && let Some((from, to)) = cut(rest, " to ")
+    {
+        return (
+            from.parse().ok().map(|f| vec![f]),
+            to.parse().ok().map(|t| vec![t]),
+        );
     }
-    if let Some(rest) = brief.strip_prefix("evict leader: from store ") {
-        if let Some((from, rest)) = cut(rest, " to one in ") {
-            let from = from.parse().ok().map(|f| vec![f]);
-            let to = cut(rest, ", or to ").and_then(|(list, single)| {
-                let mut to = go_id_list(list)?;
-                if to.is_empty() {
-                    let single: u64 = single.split(' ').next()?.parse().ok()?;
-                    if single != 0 {
-                        to.push(single);
-                    }
+    if let Some(rest) = brief.strip_prefix("evict leader: from store ")
+        && let Some((from, rest)) = cut(rest, " to one in ")
+    {
+        let from = from.parse().ok().map(|f| vec![f]);
+        let to = cut(rest, ", or to ").and_then(|(list, single)| {
+            let mut to = go_id_list(list)?;
+            if to.is_empty() {
+                let single: u64 = single.split(' ').next()?.parse().ok()?;
+                if single != 0 {
+                    to.push(single);
                 }
-                Some(to)
-            });
-            return (from, to);
-        }
+            }
+            Some(to)
+        });
+        return (from, to);
     }
     (None, None)
 }
