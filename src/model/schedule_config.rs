@@ -109,7 +109,8 @@ pub struct ScheduleConfig {
     pub slow_store_evicting_affected_store_ratio_threshold: Option<f64>,
     /// The store limit algorithm (`v1`, `v2`; PD's value, unchanged).
     pub store_limit_version: Option<String>,
-    /// When `true`, PD schedules nothing at all.
+    /// When `true`, PD schedules nothing at all. `null` when PD did not print it: PD omits it
+    /// when false (`omitempty`), and before v7.2 has no such setting.
     pub halt_scheduling: Option<bool>,
     /// Workers patrolling regions.
     pub patrol_region_worker_count: Option<u64>,

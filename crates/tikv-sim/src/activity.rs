@@ -374,8 +374,8 @@ fn tso_at(nanos: i64, logical: u64) -> u64 {
     (ms << 18) | (logical & ((1 << 18) - 1))
 }
 
-/// GC runs every 10 minutes (37 s into each) with a 10-minute life time; a BR backup starts
-/// 5 minutes into every half hour, runs 14 minutes renewing its 5-minute service safe point
+/// GC runs every 10 minutes (37 s into each, before the epoch too) with a 10-minute life time; a
+/// BR backup starts 5 minutes into every half hour, runs 14 minutes renewing its 5-minute service safe point
 /// every minute, and so holds GC back for its last minutes. Expired service safe points are
 /// dropped at the next GC run.
 pub(crate) fn safe_points(cluster: &SimCluster, now: i64) -> SafePoints {
@@ -418,25 +418,22 @@ pub(crate) fn safe_points(cluster: &SimCluster, now: i64) -> SafePoints {
         let current = (t - backup_start(0)).div_euclid(backup_every);
         [current - 1, current]
             .into_iter()
-            .filter(move |&b| b >= 0 && backup_start(b) <= t)
+            .filter(move |&b| backup_start(b) <= t)
             .filter(move |&b| {
                 let expiry = backup_expiry(b, t) * SECOND;
                 t < expiry || t < next_run_after(expiry)
             })
     };
 
-    let mut services: Vec<ServiceSafePoint> = Vec::new();
-    let mut gc_safe_point = 0;
-    if last_run >= 0 {
-        let at = run_at(last_run);
-        let worker = tso_at(at - life, 0);
-        let held = backups_at(at)
-            .filter(|&b| backup_expiry(b, at) * SECOND > at)
-            .map(backup_tso)
-            .min();
-        gc_safe_point = held.map_or(worker, |h| h.min(worker));
-        services.push(("gc_worker".to_owned(), i64::MAX, worker));
-    }
+    // The cluster ran before the epoch: so did GC.
+    let at = run_at(last_run);
+    let worker = tso_at(at - life, 0);
+    let held = backups_at(at)
+        .filter(|&b| backup_expiry(b, at) * SECOND > at)
+        .map(backup_tso)
+        .min();
+    let gc_safe_point = held.map_or(worker, |h| h.min(worker));
+    let mut services: Vec<ServiceSafePoint> = vec![("gc_worker".to_owned(), i64::MAX, worker)];
     for b in backups_at(now) {
         services.push((backup_id(b), backup_expiry(b, now), backup_tso(b)));
     }
