@@ -18,8 +18,10 @@ fn sim_cluster(args: &SimArgs) -> Arc<SimCluster> {
         stores: usize::from(args.stores),
         regions: args.regions,
         seed: args.seed,
-        // The scenario starts now: the first store outage comes two minutes after launch.
+        // The scenario starts now: the first store outage comes two minutes after launch, and a
+        // scale-in (begun two minutes before) is under way.
         epoch: jiff::Timestamp::now(),
+        scale_cycle: true,
         ..SimConfig::default()
     }))
 }
@@ -90,7 +92,9 @@ pub(crate) async fn demo(args: DemoArgs, tls: Option<Arc<CertKey>>) -> anyhow::R
          \n  PD (sim)  http://{pd_addr}\
          \n  Prometheus (sim)  http://{prometheus_addr}\n\
          \nThe cluster lives: load follows the day, regions split, leaders move, and every 10 minutes\n\
-         the last store goes disconnected (2:00), then down, and comes back (8:00). Ctrl-C stops.",
+         the last store goes disconnected (2:00), then down, and comes back (8:00). Every 30 minutes\n\
+         a store joins, serves and is scaled in (one is being removed now: see\n\
+         {base}/api/v1/clusters/default/stores?state=offline). Ctrl-C stops.",
         args.sim.stores, args.sim.regions, args.sim.seed
     );
     serve_on(listener, state, config.tls.as_deref()).await

@@ -60,6 +60,13 @@ pub enum ApiError {
     /// The route exists but only answers GET and HEAD.
     #[error("only GET and HEAD are allowed here")]
     MethodNotAllowed,
+    /// PD has no such endpoint (its router's own 404): the PD version predates what the route
+    /// needs.
+    #[error("PD has no {path} (added in PD {since}); this PD version cannot answer this route")]
+    PdLacksEndpoint {
+        path: &'static str,
+        since: &'static str,
+    },
     /// A cluster's PD has not answered yet (readiness).
     #[error("not ready: {0}")]
     NotReady(String),
@@ -86,6 +93,7 @@ impl ApiError {
             ApiError::UnknownCluster(_)
             | ApiError::NotFound { .. }
             | ApiError::PrometheusNotConfigured(_)
+            | ApiError::PdLacksEndpoint { .. }
             | ApiError::RouteNotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -127,6 +135,9 @@ impl ApiError {
                 ("prometheus-not-configured", "No Prometheus configured")
             }
             ApiError::RouteNotFound(_) => ("no-such-route", "No such route"),
+            ApiError::PdLacksEndpoint { .. } => {
+                ("not-supported-by-pd", "Not supported by this PD version")
+            }
             ApiError::MethodNotAllowed => ("method-not-allowed", "Method not allowed"),
             ApiError::NotReady(_) => ("not-ready", "Not ready"),
             ApiError::Unauthorized(_) => ("unauthorized", "Unauthorized"),
@@ -175,6 +186,7 @@ impl ApiError {
         let (upstream, upstream_status) = match self {
             ApiError::Upstream(e) => (Some(e.upstream().as_str().to_owned()), e.upstream_status()),
             ApiError::NotReady(_) => (Some(Upstream::Pd.as_str().to_owned()), None),
+            ApiError::PdLacksEndpoint { .. } => (Some(Upstream::Pd.as_str().to_owned()), Some(404)),
             _ => (None, None),
         };
         Problem {

@@ -32,11 +32,13 @@
 //! - `api`: one module per resource: handlers, their `routes()`, their parameters and the
 //!   problem answers each operation lists (`api/problems.rs`).
 //! - `compose`: answers built from several upstream reads (the overview, stores joined to
-//!   their metrics, a store's series, region health) and the partial-answer policy: a part that
-//!   cannot be read is `null` with a warning, a whole answer fails only when nothing can be read.
+//!   their metrics, a store's series, region health, the schedulers with their configuration,
+//!   the schedule configuration with store limits, placement, a store's progress with its
+//!   blockers) and the partial-answer policy: a part that cannot be read is `null` with a
+//!   warning, a whole answer fails only when nothing can be read.
 //! - [`normalize`]: pure functions, no I/O: wire types to model types, PD byte sizes, Go
-//!   durations and timestamps, sample values, TiDB keys; the one mapping from an upstream to a
-//!   warning's source.
+//!   durations and timestamps, sample values, TiDB keys, TSOs, PD's string booleans and
+//!   comma-joined lists, operator texts; the one mapping from an upstream to a warning's source.
 //! - [`upstream`]: the HTTP clients, one folder per upstream, with their paths (known once),
 //!   raw wire types (never part of the public schema; they accept what PD v4 to v9 really send),
 //!   limits and cache TTLs ([`upstream::UpstreamLimits`], [`upstream::CacheTtls`], filled in by
@@ -50,7 +52,8 @@
 //!   `application/problem+json`.
 //! - [`openapi`]: the OpenAPI document: its fixed parts, completed with what the routes declare.
 //! - [`state`]: [`state::AppState`], the clusters this process fronts, their upstream clients,
-//!   and the caches, built once from a [`config::ServeConfig`].
+//!   the caches, and the recent readings of stores being removed (progress where PD has none),
+//!   built once from a [`config::ServeConfig`].
 //! - [`config`]: the command line (clap, every flag also an environment variable) and the TOML
 //!   file for several clusters. Raw input (`config/args.rs`, `config/file.rs`) and what it is
 //!   validated into (`config/serve.rs`: [`config::ServeConfig`]) are different types.

@@ -29,6 +29,9 @@ caused it.",
         (name = "stores", description = "TiKV and TiFlash stores."),
         (name = "regions", description = "Regions in key order, lookups, health and hot regions."),
         (name = "metrics", description = "PromQL against the cluster's Prometheus, normalized for charts."),
+        (name = "scheduling", description = "What PD is doing: its schedulers and the operators in flight."),
+        (name = "configuration", description = "PD's schedule configuration, store limits and replica placement."),
+        (name = "safe points", description = "GC safe points and the min resolved timestamp."),
     ),
     components(schemas(Problem))
 )]

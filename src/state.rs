@@ -50,6 +50,86 @@ pub struct Cluster {
     pub region_health: moka::future::Cache<(), Arc<RegionHealth>>,
     /// How long each kind of upstream answer is reused.
     pub cache_ttls: CacheTtls,
+    /// Readings of stores being removed or added, for progress when PD has none.
+    pub store_readings: StoreReadings,
+}
+
+/// One reading of a store: when (Unix milliseconds), its region count, its region size in bytes.
+pub type StoreReading = (i64, u64, u64);
+
+/// Recent readings of the stores whose progress was asked for (at most [`StoreReadings::STORES`]
+/// stores, each over the last [`StoreReadings::WINDOW_MS`]), with the first reading of the
+/// current action: what PD itself keeps to compute progress, for PD versions without it.
+#[derive(Debug, Default)]
+pub struct StoreReadings(std::sync::Mutex<std::collections::HashMap<u64, StoreHistory>>);
+
+#[derive(Debug, Clone, Default)]
+struct StoreHistory {
+    /// What the store was doing when the readings began (an opaque tag of the caller's).
+    action: u8,
+    first: Option<StoreReading>,
+    readings: std::collections::VecDeque<StoreReading>,
+    last_asked_ms: i64,
+}
+
+impl StoreReadings {
+    /// Stores tracked at most; the one asked about least recently makes room.
+    pub const STORES: usize = 256;
+    /// Readings older than this are dropped (PD's own speed window is 10 minutes).
+    pub const WINDOW_MS: i64 = 600_000;
+    /// Readings closer together than this replace the last one.
+    const MIN_SPACING_MS: i64 = 1_000;
+
+    /// Records `reading` of store `id` doing `action`, and returns the first reading of that
+    /// action and the readings within the window, oldest first. A change of action starts over.
+    pub fn record(
+        &self,
+        id: u64,
+        action: u8,
+        reading: StoreReading,
+    ) -> (StoreReading, Vec<StoreReading>) {
+        let Ok(mut map) = self.0.lock() else {
+            return (reading, vec![reading]);
+        };
+        if !map.contains_key(&id) && map.len() >= Self::STORES {
+            let oldest = map
+                .iter()
+                .min_by_key(|(_, h)| h.last_asked_ms)
+                .map(|(id, _)| *id);
+            if let Some(oldest) = oldest {
+                map.remove(&oldest);
+            }
+        }
+        let history = map.entry(id).or_default();
+        if history.action != action || history.first.is_none() {
+            *history = StoreHistory {
+                action,
+                first: Some(reading),
+                ..StoreHistory::default()
+            };
+        }
+        history.last_asked_ms = reading.0;
+        match history.readings.back() {
+            Some(last) if reading.0 < last.0 => {}
+            Some(last)
+                if reading.0 - last.0 < Self::MIN_SPACING_MS && history.readings.len() > 1 =>
+            {
+                if let Some(back) = history.readings.back_mut() {
+                    *back = reading;
+                }
+            }
+            _ => history.readings.push_back(reading),
+        }
+        while history
+            .readings
+            .front()
+            .is_some_and(|r| reading.0 - r.0 > Self::WINDOW_MS)
+        {
+            history.readings.pop_front();
+        }
+        let first = history.first.unwrap_or(reading);
+        (first, history.readings.iter().copied().collect())
+    }
 }
 
 impl Cluster {
@@ -139,6 +219,7 @@ impl AppState {
                     }),
                     ready: AtomicBool::new(false),
                     cache_ttls: c.cache,
+                    store_readings: StoreReadings::default(),
                     region_health: moka::future::Cache::builder()
                         .max_capacity(1)
                         .time_to_live(c.cache.region_health)
@@ -168,5 +249,38 @@ impl AppState {
             .iter()
             .find(|c| c.name == name)
             .ok_or_else(|| ApiError::UnknownCluster(crate::error::truncate(name, 64)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn readings_keep_a_window_and_restart_with_the_action() {
+        let readings = StoreReadings::default();
+        let (first, all) = readings.record(7, 1, (0, 100, 1000));
+        assert_eq!((first, all.len()), ((0, 100, 1000), 1));
+        readings.record(7, 1, (10_000, 90, 900));
+        // Closer than a second to the last: replaces it.
+        let (_, all) = readings.record(7, 1, (10_500, 89, 890));
+        assert_eq!(all, [(0, 100, 1000), (10_500, 89, 890)]);
+        // Past the window, the oldest reading goes; the first reading of the action stays.
+        let (first, all) = readings.record(7, 1, (605_000, 10, 100));
+        assert_eq!(first, (0, 100, 1000));
+        assert_eq!(all, [(10_500, 89, 890), (605_000, 10, 100)]);
+        // Another action starts over.
+        let (first, all) = readings.record(7, 2, (606_000, 11, 110));
+        assert_eq!((first, all.len()), ((606_000, 11, 110), 1));
+    }
+
+    #[test]
+    fn readings_track_a_bounded_number_of_stores() {
+        let readings = StoreReadings::default();
+        for id in 0..(StoreReadings::STORES as u64 + 10) {
+            readings.record(id, 1, (id as i64, 1, 1));
+        }
+        assert_eq!(readings.0.lock().unwrap().len(), StoreReadings::STORES);
+        assert!(!readings.0.lock().unwrap().contains_key(&0));
     }
 }

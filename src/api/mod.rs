@@ -14,9 +14,13 @@ mod members;
 mod metrics;
 mod operations;
 mod params;
+mod pd_config;
 mod problems;
 mod regions;
+mod safe_points;
+mod scheduling;
 mod store_metrics;
+mod store_progress;
 mod stores;
 
 /// Every route of the service with its OpenAPI operations (the document's fixed parts are
@@ -30,6 +34,10 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .merge(metrics::routes())
         .merge(store_metrics::routes())
         .merge(regions::routes())
+        .merge(store_progress::routes())
+        .merge(scheduling::routes())
+        .merge(pd_config::routes())
+        .merge(safe_points::routes())
 }
 
 /// An answer: its data with the [`Meta`] that says when the data was observed, whether it is
@@ -63,6 +71,13 @@ answers!(
     InstantQueryResult,
     RangeQueryResult,
     StoreMetricsSeries,
+    SchedulerList,
+    OperatorList,
+    StoreProgress,
+    Placement,
+    ScheduleConfigAnswer,
+    GcSafePoints,
+    ResolvedTs,
 );
 
 /// A JSON answer, serialized into chunks ([`crate::chunked`]) rather than one growing buffer:

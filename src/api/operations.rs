@@ -1,6 +1,6 @@
 //! `/healthz`, `/readyz` and `/metrics`: the service's own liveness, readiness and metrics.
 
-use axum::Json;
+use super::Json;
 use axum::extract::State;
 use futures::future::join_all;
 use utoipa_axum::router::OpenApiRouter;

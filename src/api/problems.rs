@@ -68,6 +68,23 @@ impl IntoResponses for LookupErrors {
     }
 }
 
+/// Errors of an operation that needs a PD endpoint older PD versions lack: as
+/// [`ClusterErrors`], and a 404 when this PD has no such endpoint.
+pub(crate) struct PdFeatureErrors;
+
+impl IntoResponses for PdFeatureErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        let mut map = responses(&UPSTREAM_FAILURES);
+        map.extend(responses(&[(
+            404,
+            "No cluster with this name is configured, or this PD version has no endpoint for this \
+             (`type` ends in `not-supported-by-pd`; `detail` names the endpoint and the PD version \
+             that added it).",
+        )]));
+        map
+    }
+}
+
 /// A malformed parameter; `parameter` names it.
 pub(crate) struct BadParameter;
 

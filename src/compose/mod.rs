@@ -7,13 +7,19 @@
 //! outage never fails a metric, and a Prometheus outage never fails a PD-backed answer.
 
 mod overview;
+mod pd_config;
 mod region_health;
+mod schedulers;
 mod store_metrics;
+mod store_progress;
 mod stores;
 
 pub(crate) use overview::{overview, summarize};
+pub(crate) use pd_config::{placement, schedule_config};
 pub(crate) use region_health::region_health;
+pub(crate) use schedulers::scheduler_list;
 pub(crate) use store_metrics::store_series;
+pub(crate) use store_progress::store_progress;
 pub(crate) use stores::store_list;
 
 use crate::upstream::prometheus::RangeParams;

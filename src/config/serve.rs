@@ -267,12 +267,16 @@ fn parse_cache_ttls(
             "regions" => &mut ttls.regions,
             "region_health" => &mut ttls.region_health,
             "hotspots" => &mut ttls.hotspots,
+            "scheduling" => &mut ttls.scheduling,
+            "pd_config" => &mut ttls.pd_config,
+            "safe_points" => &mut ttls.safe_points,
             "prometheus_recent" => &mut ttls.prometheus_recent,
             "prometheus_past" => &mut ttls.prometheus_past,
             other => {
                 return Err(ConfigError::Cache(format!(
                     "cluster {cluster:?}: unknown cache key {other:?} (stores, members, pd_status, regions, \
-                     region_health, hotspots, prometheus_recent, prometheus_past)"
+                     region_health, hotspots, scheduling, pd_config, safe_points, prometheus_recent, \
+                     prometheus_past)"
                 )));
             }
         };

@@ -5,22 +5,31 @@
 //! strings, points in time as RFC 3339 UTC, absent data as `null` rather than an omitted field.
 
 mod cluster;
+mod gc;
 mod hotspot;
 mod id;
 mod key;
 mod member;
 mod meta;
 mod metrics;
+mod operator;
+mod placement;
 mod problem;
+mod progress;
 mod readiness;
 mod region;
+mod resolved_ts;
+mod schedule_config;
+mod scheduler;
 mod store;
+mod tso;
 mod warning;
 
 pub use cluster::{
     ClusterHealth, ClusterList, ClusterOverview, ClusterSummary, PdOverview, StorageTotals,
     StoreStateCounts,
 };
+pub use gc::{GcSafePoints, ServiceSafePoint};
 pub use hotspot::{HotLoad, HotRegion, HotStore, HotspotKind, Hotspots};
 pub use id::PdId;
 pub use key::{DecodedKey, KeyKind};
@@ -30,11 +39,20 @@ pub use metrics::{
     ClusterMetrics, InstantQueryResult, InstantSample, NonFinite, NonFinitePoint, RangeQueryResult,
     RangeSeries, RawSeries, ResultType, StoreMetricColumns, StoreMetrics, StoreMetricsSeries,
 };
+pub use operator::{Operator, OperatorKind, OperatorList, OperatorStatus};
+pub use placement::{
+    LabelConstraint, LabelNode, Placement, PlacementRule, PlacementRuleGroup, StorePlacement,
+};
 pub use problem::Problem;
+pub use progress::{Blocker, BlockerKind, ProgressAction, ProgressSource, StoreProgress};
 pub use readiness::{ClusterReadiness, Liveness, Readiness};
 pub use region::{
     DownPeer, Peer, PeerRole, Region, RegionDetail, RegionEpoch, RegionHealth, RegionHealthCounts,
     RegionPage,
 };
+pub use resolved_ts::{ResolvedTs, StoreResolvedTs};
+pub use schedule_config::{ScheduleConfig, ScheduleConfigAnswer, StoreLimit};
+pub use scheduler::{Scheduler, SchedulerConfig, SchedulerKind, SchedulerList, SchedulerStatus};
 pub use store::{NodeState, Store, StoreDetail, StoreEngine, StoreList, StoreState};
+pub use tso::Tso;
 pub use warning::{Warning, WarningSource};

@@ -9,25 +9,39 @@ use crate::upstream::Upstream;
 use crate::upstream::freshness::StaleRead;
 
 pub mod byte_size;
+mod gc;
 pub mod go_duration;
+pub mod go_time_text;
 mod hotspot;
 mod member;
+pub mod operator;
 mod overview;
+pub mod pd_text;
+mod placement;
+pub mod progress;
 mod region;
+mod resolved_ts;
 pub mod sample;
+mod schedule_config;
+pub mod scheduler;
 mod store;
 mod store_metrics;
 pub mod tidb_key;
 pub mod timestamp;
+pub mod tso;
 
+pub(crate) use gc::gc_safe_points;
 pub(crate) use hotspot::hot_stores;
 pub use hotspot::{REGION_CHECKS, region_health_counts};
 pub(crate) use member::{member_list, pd_overview};
 pub use overview::{storage_totals, store_state_counts};
+pub(crate) use placement::{placement, replication, rule_groups};
 pub use region::normalize_regions_page;
 #[doc(hidden)]
 pub use region::parse_regions_page_wire_only;
 pub(crate) use region::{MaybeRegion, NormalizedRegions, RenderedRegions};
+pub(crate) use resolved_ts::resolved_ts;
+pub(crate) use schedule_config::{schedule_config, store_limits};
 pub(crate) use store::{store, store_list};
 pub(crate) use store_metrics::{
     InstantIndex, cluster_metrics, store_metric_columns, store_metrics,

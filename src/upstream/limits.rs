@@ -51,6 +51,12 @@ pub struct CacheTtls {
     pub region_health: Duration,
     /// PD's hot-region statistics.
     pub hotspots: Duration,
+    /// PD's schedulers and their configuration, operators, store progress and checkers.
+    pub scheduling: Duration,
+    /// PD's configuration: schedule and replication settings, placement rules, store limits.
+    pub pd_config: Duration,
+    /// PD's GC safe points and min resolved ts.
+    pub safe_points: Duration,
     /// Prometheus queries evaluated now, or ending within the last five minutes (a range query
     /// is also kept at most one step).
     pub prometheus_recent: Duration,
@@ -68,6 +74,9 @@ impl CacheTtls {
             regions: Duration::ZERO,
             region_health: Duration::ZERO,
             hotspots: Duration::ZERO,
+            scheduling: Duration::ZERO,
+            pd_config: Duration::ZERO,
+            safe_points: Duration::ZERO,
             prometheus_recent: Duration::ZERO,
             prometheus_past: Duration::ZERO,
         }
@@ -83,6 +92,9 @@ impl Default for CacheTtls {
             regions: Duration::from_secs(5),
             region_health: Duration::from_secs(30),
             hotspots: Duration::from_secs(5),
+            scheduling: Duration::from_secs(2),
+            pd_config: Duration::from_secs(10),
+            safe_points: Duration::from_secs(2),
             prometheus_recent: Duration::from_secs(5),
             prometheus_past: Duration::from_secs(300),
         }

@@ -156,6 +156,9 @@ fn long_ttls() -> CacheTtls {
         regions: long,
         region_health: long,
         hotspots: long,
+        scheduling: long,
+        pd_config: long,
+        safe_points: long,
         prometheus_recent: long,
         prometheus_past: long,
     }

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use super::activity::{EVICT_LEADER_BATCH, Progress, RECOVERY_DURATION, SafePoints};
 use super::cluster::{
     PD_BUILD_TS, PD_DEPLOY_PATH, PD_GIT_HASH, PD_VERSION, SimCluster, SimMember, SimStore,
 };
@@ -12,7 +13,7 @@ use super::go_format::{
 };
 use super::hot::HotPeer;
 use super::regions::{Moment, PeerRole, SimPeer, SimRegion};
-use super::timeline::{SimStoreState, store_id};
+use super::timeline::{SECOND, SimStoreState, store_id};
 
 /// `{"store": MetaStore, "status": StoreStatus}`.
 pub(crate) fn write_store_info(w: &mut JsonWriter, store: &SimStore) {
@@ -342,25 +343,313 @@ pub(crate) fn regions_count_body(count: u64) -> String {
     w.finish_indented()
 }
 
-pub(crate) fn schedulers_body() -> String {
+/// `GET /schedulers`, or a `?status=` list: names.
+pub(crate) fn scheduler_names_body(names: &[&str]) -> String {
     let mut w = JsonWriter::new(Layout::Indent);
     w.begin_array();
-    for name in [
-        "balance-hot-region-scheduler",
-        "evict-slow-store-scheduler",
-        "balance-leader-scheduler",
-        "balance-region-scheduler",
-    ] {
+    for name in names {
         w.string(name);
     }
     w.end_array();
     w.finish_indented()
 }
 
-pub(crate) fn operators_body() -> String {
+/// `GET /schedulers?status=paused&timestamp`: `schedulerPausedPeriod`s, times as
+/// `time.Unix(s, 0)` in PD's zone (UTC here).
+pub(crate) fn paused_schedulers_body(paused: &[(&str, i64, i64)]) -> String {
     let mut w = JsonWriter::new(Layout::Indent);
     w.begin_array();
+    for (name, at, until) in paused {
+        w.begin_object();
+        w.field_str("name", name);
+        w.field_str("paused_at", &go_rfc3339_nano(at * SECOND));
+        w.field_str("resume_at", &go_rfc3339_nano(until * SECOND));
+        w.end_object();
+    }
     w.end_array();
+    w.finish_indented()
+}
+
+/// `GET /scheduler-config/evict-leader-scheduler/list`: the stores with their key ranges (the
+/// whole key space: `[]byte("")` encodes as `""`) and the batch size.
+pub(crate) fn evict_leader_config_body(store_ids: &[u64]) -> String {
+    let mut ids: Vec<String> = store_ids.iter().map(u64::to_string).collect();
+    ids.sort();
+    let mut w = JsonWriter::new(Layout::Indent);
+    w.begin_object();
+    w.key("store-id-ranges");
+    w.begin_object();
+    for id in &ids {
+        w.key(id);
+        w.begin_array();
+        w.begin_object();
+        w.field_str("start-key", "");
+        w.field_str("end-key", "");
+        w.end_object();
+        w.end_array();
+    }
+    w.end_object();
+    w.field_u64("batch", EVICT_LEADER_BATCH);
+    w.end_object();
+    w.finish_indented()
+}
+
+/// `GET /scheduler-config/evict-slow-store-scheduler/list`: v8.5's `clone()` keeps only the
+/// recovery duration, so the evicted stores are always `null`.
+pub(crate) fn evict_slow_store_config_body() -> String {
+    let mut w = JsonWriter::new(Layout::Indent);
+    w.begin_object();
+    w.field_bool("disabled", false);
+    w.field_u64("recovery-duration", RECOVERY_DURATION);
+    w.key("evict-stores");
+    w.null();
+    w.end_object();
+    w.finish_indented()
+}
+
+/// `GET /operators`: `Operator.MarshalJSON`, each operator's text as a JSON string.
+pub(crate) fn operators_body(texts: &[String]) -> String {
+    let mut w = JsonWriter::new(Layout::Indent);
+    w.begin_array();
+    for text in texts {
+        w.string(text);
+    }
+    w.end_array();
+    w.finish_indented()
+}
+
+/// `GET /stores/progress`: `store_id` is omitted (`omitempty`) for `?action=`.
+pub(crate) fn progress_body(action: &str, store_id: Option<u64>, p: &Progress) -> String {
+    let mut w = JsonWriter::new(Layout::Indent);
+    w.begin_object();
+    w.field_str("action", action);
+    if let Some(id) = store_id {
+        w.field_u64("store_id", id);
+    }
+    w.field_f64("progress", p.progress);
+    w.field_f64("current_speed", p.current_speed);
+    w.field_f64("left_seconds", p.left_seconds);
+    w.end_object();
+    w.finish_indented()
+}
+
+/// The replication settings (`/config/replicate`): location labels comma-joined, booleans as
+/// strings.
+pub(crate) fn replicate_body() -> String {
+    let mut w = JsonWriter::new(Layout::Indent);
+    w.begin_object();
+    w.field_u64("max-replicas", 3);
+    w.field_str("location-labels", "zone,host");
+    w.field_str("strictly-match-label", "false");
+    w.field_str("enable-placement-rules", "true");
+    w.field_str("enable-placement-rules-cache", "false");
+    w.field_str("isolation-level", "");
+    w.end_object();
+    w.finish_indented()
+}
+
+/// `/config/placement-rule`: the default rule group PD creates from the replication settings.
+pub(crate) fn placement_rules_body() -> String {
+    let mut w = JsonWriter::new(Layout::Indent);
+    w.begin_array();
+    w.begin_object();
+    w.field_str("group_id", "pd");
+    w.field_u64("group_index", 0);
+    w.field_bool("group_override", false);
+    w.key("rules");
+    w.begin_array();
+    w.begin_object();
+    w.field_str("group_id", "pd");
+    w.field_str("id", "default");
+    w.field_str("start_key", "");
+    w.field_str("end_key", "");
+    w.field_str("role", "voter");
+    w.field_bool("is_witness", false);
+    w.field_u64("count", 3);
+    w.key("location_labels");
+    w.begin_array();
+    w.string("zone");
+    w.string("host");
+    w.end_array();
+    w.end_object();
+    w.end_array();
+    w.end_object();
+    w.end_array();
+    w.finish_indented()
+}
+
+/// A store limit map (`store-limit`, `/stores/limit`): keys sorted as strings.
+fn write_store_limits(w: &mut JsonWriter, ids: &[u64]) {
+    let mut keys: Vec<String> = ids.iter().map(u64::to_string).collect();
+    keys.sort();
+    keys.dedup();
+    w.begin_object();
+    for key in &keys {
+        w.key(key);
+        w.begin_object();
+        w.field_f64("add-peer", 15.0);
+        w.field_f64("remove-peer", 15.0);
+        w.end_object();
+    }
+    w.end_object();
+}
+
+/// `/stores/limit`: every store but tombstones.
+pub(crate) fn store_limits_body(stores: &[SimStore]) -> String {
+    let ids: Vec<u64> = stores
+        .iter()
+        .filter(|s| s.meta_state != 2)
+        .map(|s| s.id)
+        .collect();
+    let mut w = JsonWriter::new(Layout::Indent);
+    write_store_limits(&mut w, &ids);
+    w.finish_indented()
+}
+
+/// `/config/schedule`: PD v8.5's defaults, `max-store-down-time` as configured, a limit per
+/// store, and the evict-leader scheduler in `schedulers-v2` while there is one.
+pub(crate) fn schedule_config_body(
+    max_store_down_ns: i64,
+    stores: &[SimStore],
+    evict_leader_store: Option<u64>,
+) -> String {
+    let ids: Vec<u64> = stores.iter().map(|s| s.id).collect();
+    let mut w = JsonWriter::new(Layout::Indent);
+    w.begin_object();
+    w.field_u64("max-snapshot-count", 64);
+    w.field_u64("max-pending-peer-count", 64);
+    w.field_u64("max-merge-region-size", 54);
+    w.field_u64("max-merge-region-keys", 540_000);
+    w.field_str("split-merge-interval", "1h0m0s");
+    w.field_str("switch-witness-interval", "1h0m0s");
+    w.field_str("enable-one-way-merge", "false");
+    w.field_str("enable-cross-table-merge", "true");
+    w.field_str("patrol-region-interval", "10ms");
+    w.field_str("max-store-down-time", &go_duration(max_store_down_ns));
+    w.field_str("max-store-preparing-time", "48h0m0s");
+    w.field_u64("leader-schedule-limit", 4);
+    w.field_str("leader-schedule-policy", "count");
+    w.field_u64("region-schedule-limit", 2048);
+    w.field_u64("witness-schedule-limit", 4);
+    w.field_u64("replica-schedule-limit", 64);
+    w.field_u64("merge-schedule-limit", 8);
+    w.field_u64("hot-region-schedule-limit", 4);
+    w.field_u64("hot-region-cache-hits-threshold", 3);
+    w.key("store-limit");
+    write_store_limits(&mut w, &ids);
+    w.field_f64("tolerant-size-ratio", 0.0);
+    w.field_f64("low-space-ratio", 0.8);
+    w.field_f64("high-space-ratio", 0.7);
+    w.field_str("region-score-formula-version", "v2");
+    w.field_u64("scheduler-max-waiting-operator", 5);
+    for (key, value) in [
+        ("enable-remove-down-replica", "true"),
+        ("enable-replace-offline-replica", "true"),
+        ("enable-make-up-replica", "true"),
+        ("enable-remove-extra-replica", "true"),
+        ("enable-location-replacement", "true"),
+        ("enable-debug-metrics", "false"),
+        ("enable-joint-consensus", "true"),
+        ("enable-tikv-split-region", "true"),
+        ("enable-heartbeat-breakdown-metrics", "true"),
+        ("enable-heartbeat-concurrent-runner", "true"),
+    ] {
+        w.field_str(key, value);
+    }
+    w.key("schedulers-v2");
+    w.begin_array();
+    let evict_arg = evict_leader_store.map(|id| id.to_string());
+    let schedulers = [
+        Some(("balance-region", None)),
+        Some(("balance-leader", None)),
+        Some(("hot-region", None)),
+        Some(("evict-slow-store", None)),
+        evict_arg.as_deref().map(|id| ("evict-leader", Some(id))),
+    ];
+    for (kind, arg) in schedulers.into_iter().flatten() {
+        w.begin_object();
+        w.field_str("type", kind);
+        w.key("args");
+        match arg {
+            Some(arg) => {
+                w.begin_array();
+                w.string(arg);
+                w.end_array();
+            }
+            None => w.null(),
+        }
+        w.field_bool("disable", false);
+        w.field_str("args-payload", "");
+        w.end_object();
+    }
+    w.end_array();
+    w.field_str("hot-regions-write-interval", "10m0s");
+    w.field_u64("hot-regions-reserved-days", 7);
+    w.field_u64("max-movable-hot-peer-size", 512);
+    w.field_str("enable-diagnostic", "true");
+    w.field_str("enable-witness", "false");
+    w.field_f64("slow-store-evicting-affected-store-ratio-threshold", 0.3);
+    w.field_str("store-limit-version", "v1");
+    w.field_u64("patrol-region-worker-count", 1);
+    w.end_object();
+    w.finish_indented()
+}
+
+/// `GET /checker/{name}`.
+pub(crate) fn checker_body(paused: bool) -> String {
+    let mut w = JsonWriter::new(Layout::Indent);
+    w.begin_object();
+    w.field_bool("paused", paused);
+    w.end_object();
+    w.finish_indented()
+}
+
+/// `GET /gc/safepoint` (v8.5: `min_service_gc_safe_point` omitted when 0).
+pub(crate) fn gc_safe_point_body(points: &SafePoints) -> String {
+    let mut w = JsonWriter::new(Layout::Indent);
+    w.begin_object();
+    w.key("service_gc_safe_points");
+    w.begin_array();
+    for (id, expired_at, safe_point) in &points.services {
+        w.begin_object();
+        w.field_str("service_id", id);
+        w.field_i64("expired_at", *expired_at);
+        w.field_u64("safe_point", *safe_point);
+        w.end_object();
+    }
+    w.end_array();
+    if points.min_service != 0 {
+        w.field_u64("min_service_gc_safe_point", points.min_service);
+    }
+    w.field_u64("gc_safe_point", points.gc_safe_point);
+    w.end_object();
+    w.finish_indented()
+}
+
+/// `GET /min-resolved-ts`: `stores_min_resolved_ts` is `null` without `scope`.
+pub(crate) fn min_resolved_ts_body(min: u64, stores: Option<&[(u64, u64)]>) -> String {
+    let mut w = JsonWriter::new(Layout::Indent);
+    w.begin_object();
+    w.field_bool("is_real_time", true);
+    w.field_u64("min_resolved_ts", min);
+    w.field_str("persist_interval", "1s");
+    w.key("stores_min_resolved_ts");
+    match stores {
+        Some(stores) => {
+            let mut keyed: Vec<(String, u64)> = stores
+                .iter()
+                .map(|(id, ts)| (id.to_string(), *ts))
+                .collect();
+            keyed.sort();
+            w.begin_object();
+            for (id, ts) in &keyed {
+                w.field_u64(id, *ts);
+            }
+            w.end_object();
+        }
+        None => w.null(),
+    }
+    w.end_object();
     w.finish_indented()
 }
 

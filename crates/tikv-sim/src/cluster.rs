@@ -14,7 +14,8 @@ use super::mix::{SplitMix, hash, unit};
 use super::regions::{Moment, RegionModel, SimRegion};
 use super::tally::{ClusterTally, PlainAggregates};
 use super::timeline::{
-    SALT_STORE, SECOND, SimConfig, SimStoreState, StoreSpec, Timeline, load_at, store_state, to_ns,
+    SALT_STORE, SECOND, ScalePhase, ScaleStore, SimConfig, SimStoreState, StoreSpec, Timeline,
+    load_at, store_state, to_ns,
 };
 
 const MIB: u64 = 1 << 20;
@@ -309,7 +310,142 @@ impl SimCluster {
                 ordered.push(store);
             }
         }
+        // The scale cycle's stores follow the fixed ones: the current one second, a tombstone of
+        // the previous cycle last.
+        let extra: Vec<SimStore> = slots.into_iter().flatten().collect();
+        for store in extra {
+            if store.meta_state == 2 || ordered.is_empty() {
+                ordered.push(store);
+            } else {
+                ordered.insert(1, store);
+            }
+        }
         ordered
+    }
+
+    /// The scale cycle's stores at `moment`: the current cycle's, and the previous cycle's as a
+    /// tombstone. Their regions are not modelled one by one: their region counts and sizes
+    /// follow the scale schedule, a share of what a balanced store holds.
+    pub(crate) fn scale_stores(&self, moment: &Moment) -> Vec<SimStore> {
+        let Some(cycle) = self.timeline.scale_cycle(moment.now_ns) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for c in [cycle - 1, cycle] {
+            if let Some(x) = self.timeline.scale_store(c, moment.now_ns)
+                && (c == cycle || x.phase == ScalePhase::Removed)
+            {
+                out.push(self.scale_sim_store(&x, moment));
+            }
+        }
+        out
+    }
+
+    /// What a balanced store of `stores + 1` holds at the start of `cycle`: (regions, MiB each).
+    pub(crate) fn scale_target(&self, cycle: i64) -> (u64, u64) {
+        let start = self.timeline.scale_cycle_start(cycle);
+        let moment = self.moment_at_ns(start);
+        let tally = self.tally(&moment);
+        let count = tally.totals.count;
+        let avg = tally.totals.size.checked_div(count).unwrap_or(0);
+        let stores = self.timeline.stores.len() as u64;
+        (count * 3 / (stores + 1), avg.max(1))
+    }
+
+    fn scale_sim_store(&self, x: &ScaleStore, moment: &Moment) -> SimStore {
+        let index = self.timeline.stores.len() + 1;
+        let (target, avg_mib) = self.scale_target(x.cycle);
+        #[allow(
+            clippy::cast_precision_loss,
+            clippy::cast_sign_loss,
+            clippy::cast_possible_truncation
+        )]
+        let regions = (target as f64 * x.share).round() as u64;
+        let leaders = if x.phase == ScalePhase::Serving {
+            regions / 3
+        } else {
+            0
+        };
+        let size = regions * avg_mib;
+        let used = size.saturating_mul(MIB) / 100 * 45 + 192 * MIB + (x.id % 7) * MIB;
+        let available = self
+            .capacity
+            .saturating_sub(used)
+            .saturating_sub(self.capacity / 50);
+        let (meta_state, node_state, state) = match x.phase {
+            ScalePhase::Preparing | ScalePhase::Serving => (
+                0,
+                u8::from(x.phase == ScalePhase::Serving),
+                store_state(
+                    moment.now_ns,
+                    x.last_heartbeat_ns,
+                    self.timeline.cfg.max_down_ns(),
+                ),
+            ),
+            ScalePhase::Removing => (1, 2, SimStoreState::Offline),
+            ScalePhase::Removed => (2, 3, SimStoreState::Tombstone),
+        };
+        let alive = x.phase != ScalePhase::Removed;
+        let load = if alive {
+            load_at(self.timeline.cfg.seed, x.last_heartbeat_ns)
+        } else {
+            0.0
+        };
+        let write_bytes = round1(if alive {
+            (65_536.0 + leaders as f64 * 24.0) * load
+        } else {
+            0.0
+        });
+        let read_bytes = round1(if alive {
+            (131_072.0 + leaders as f64 * 64.0) * load
+        } else {
+            0.0
+        });
+        SimStore {
+            index,
+            id: x.id,
+            address: format!("tikv-{index}:20160"),
+            peer_address: format!("tikv-{index}:20160"),
+            status_address: format!("tikv-{index}:20180"),
+            labels: store_labels(index),
+            version: TIKV_VERSION,
+            git_hash: TIKV_GIT_HASH,
+            deploy_path: TIKV_DEPLOY_PATH,
+            meta_state,
+            node_state,
+            state,
+            start_timestamp: x.start_secs,
+            last_heartbeat_ns: x.last_heartbeat_ns,
+            alive,
+            capacity_bytes: self.capacity,
+            available_bytes: available,
+            used_bytes: used,
+            region_count: regions,
+            leader_count: leaders,
+            learner_count: 0,
+            pending_peer_count: 0,
+            region_size_mib: size,
+            leader_size_mib: leaders * avg_mib,
+            region_keys: size * 8_192,
+            leader_keys: leaders * avg_mib * 8_192,
+            leader_score: leaders as f64,
+            region_score: region_score_v2(available, self.capacity, size),
+            sending_snap_count: u64::from(x.phase == ScalePhase::Removing && regions > 0),
+            receiving_snap_count: u64::from(x.phase == ScalePhase::Preparing && x.share < 1.0),
+            cpu_cores: if alive {
+                round1(100.0 * (0.2 + 0.5 * load)) / 100.0
+            } else {
+                0.0
+            },
+            write_bytes_per_sec: write_bytes,
+            read_bytes_per_sec: read_bytes,
+            write_keys_per_sec: round1(write_bytes / 128.0),
+            read_keys_per_sec: round1(read_bytes / 128.0),
+            write_query_per_sec: round1(write_bytes / 128.0 / 12.0),
+            read_query_per_sec: round1(read_bytes / 128.0 / 9.0),
+            slow_trend_cause_value: 250_011.0,
+            slow_trend_result_value: 0.0,
+        }
     }
 
     pub(crate) fn stores_at_moment(&self, moment: &Moment) -> Vec<SimStore> {
@@ -423,6 +559,7 @@ impl SimCluster {
             });
         }
         out.push(self.tombstone_store());
+        out.extend(self.scale_stores(moment));
         out
     }
 

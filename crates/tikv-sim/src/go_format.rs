@@ -430,6 +430,29 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 }
 
 /// `strconv.Quote` of raw bytes (what `%q` and strconv's `NumError` print).
+/// Go's `time.Time.String()` of a UTC instant with a monotonic clock reading:
+/// `2025-03-10 08:15:10.102947561 +0000 UTC m=+612300.220145838`; `monotonic_ns` is the
+/// reading (time since the process started). Go's zero time prints without one.
+pub(crate) fn go_time_string(nanos: i64, monotonic_ns: Option<i64>) -> String {
+    let rfc = go_rfc3339_nano(nanos);
+    let (date, rest) = rfc.split_once('T').unwrap_or((&rfc, ""));
+    let clock = rest.trim_end_matches('Z');
+    let mut out = format!("{date} {clock} +0000 UTC");
+    if let Some(m) = monotonic_ns {
+        let sign = if m < 0 { '-' } else { '+' };
+        let m = m.unsigned_abs();
+        out.push_str(&format!(
+            " m={sign}{}.{:09}",
+            m / 1_000_000_000,
+            m % 1_000_000_000
+        ));
+    }
+    out
+}
+
+/// Go's zero `time.Time` as `String()` prints it.
+pub(crate) const GO_ZERO_TIME_STRING: &str = "0001-01-01 00:00:00 +0000 UTC";
+
 pub(crate) fn go_quote(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() + 2);
     out.push('"');

@@ -19,6 +19,18 @@
 //!   count grows; leaders rotate slowly; a few regions gain a learner for 4 of every 40 minutes.
 //! - Traffic follows a daily sine (peak at noon UTC) with short hourly spikes; hot regions change
 //!   every 5 minutes.
+//! - PD's own work: balance-leader transfers a leader every 15 s; the hot-region scheduler is
+//!   paused for 10 of every 30 minutes; GC runs every 10 minutes (life time 10 minutes) and a BR
+//!   backup every half hour holds GC back with its service safe point while it runs; resolved
+//!   timestamps trail by 0.4–2 s.
+//! - With `scale_cycle` (the demo's), every 30 minutes a store (`tikv-<stores+1>`, id 2000 + cycle)
+//!   joins, prepares (regions move onto it), serves, is scaled in at 10:00 of its cycle (an
+//!   evict-leader scheduler holds it from then until 2:00 of the next cycle, outliving it) and is a
+//!   tombstone once its regions have left. With three stores, the moves stall while the flapping
+//!   store is not up (a replica has nowhere to go), so its removal pauses and resumes. Its regions
+//!   are not modelled one by one: its region count and size follow the schedule, and region
+//!   endpoints do not list its peers. The first cycle starts 12 minutes before t = 0, so a
+//!   removal is under way from the start.
 //!
 //! # Layout
 //!
@@ -38,6 +50,8 @@
 //!   the hot peers PD reports.
 //! - `cluster`: [`SimCluster`], which holds the timeline and the regions, and PD's view of its
 //!   members and stores ([`SimStore`]).
+//! - `activity`: what PD is doing at an instant: schedulers, operators, store progress, GC and
+//!   service safe points, resolved timestamps.
 //! - `bodies`: PD's response objects. `metrics`: the TiKV and PD series the simulated Prometheus
 //!   scrapes.
 //! - `promql_eval`: a small PromQL evaluator over those series.
@@ -46,8 +60,9 @@
 //! In one line (`tests/module_order.rs` holds the sources to it):
 //!
 //! mix, go_format, clock → keys → layout → timeline → regions → tally, hot → cluster →
-//! bodies, metrics → promql_eval → pd, prometheus
+//! activity → bodies, metrics → promql_eval → pd, prometheus
 
+mod activity;
 mod bodies;
 mod clock;
 mod cluster;
@@ -74,5 +89,6 @@ pub use regions::{
     UNDERSIZED_KEYS, UNDERSIZED_MIB,
 };
 pub use timeline::{
-    OUTAGE_PERIOD, OUTAGE_RESTART_AT, OUTAGE_STOP_AT, SimConfig, SimStoreState, store_id,
+    OUTAGE_PERIOD, OUTAGE_RESTART_AT, OUTAGE_STOP_AT, SCALE_ID_BASE, SCALE_PERIOD, ScalePhase,
+    SimConfig, SimStoreState, store_id,
 };

@@ -15,6 +15,7 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 use jiff::Timestamp;
 
+use super::activity;
 use super::bodies::{self, HotKind, RegionStatsBody, StoreMaps};
 use super::clock::Clock;
 use super::cluster::SimCluster;
@@ -87,7 +88,17 @@ enum Route {
     HotWrite,
     HotStores,
     Schedulers,
+    /// Anything under `/scheduler-config/` (PD routes the prefix to the schedulers' handlers).
+    SchedulerConfig(Vec<Vec<u8>>),
     Operators,
+    StoresProgress,
+    StoresLimit,
+    ConfigSchedule,
+    ConfigReplicate,
+    ConfigPlacementRule,
+    Checker(Vec<u8>),
+    GcSafePoint,
+    MinResolvedTs,
 }
 
 impl Route {
@@ -118,7 +129,18 @@ impl Route {
             [b"hotspot", b"regions", b"write"] => Self::HotWrite,
             [b"hotspot", b"stores"] => Self::HotStores,
             [b"schedulers"] => Self::Schedulers,
+            [b"scheduler-config", rest @ ..] => {
+                Self::SchedulerConfig(rest.iter().map(|s| s.to_vec()).collect())
+            }
             [b"operators"] => Self::Operators,
+            [b"stores", b"progress"] => Self::StoresProgress,
+            [b"stores", b"limit"] => Self::StoresLimit,
+            [b"config", b"schedule"] => Self::ConfigSchedule,
+            [b"config", b"replicate"] => Self::ConfigReplicate,
+            [b"config", b"placement-rule"] => Self::ConfigPlacementRule,
+            [b"checker", name] => Self::Checker(var(name)?),
+            [b"gc", b"safepoint"] => Self::GcSafePoint,
+            [b"min-resolved-ts"] => Self::MinResolvedTs,
             _ => return None,
         })
     }
@@ -213,9 +235,174 @@ async fn handle(
             StatusCode::OK,
             bodies::hot_stores_body(&cluster.stores_at_moment(&moment)),
         ),
-        Route::Schedulers => json(StatusCode::OK, bodies::schedulers_body()),
-        Route::Operators => json(StatusCode::OK, bodies::operators_body()),
+        Route::Schedulers => schedulers(cluster, query, &moment),
+        Route::SchedulerConfig(rest) => scheduler_config(cluster, &rest, &moment),
+        Route::Operators => {
+            let stores = cluster.stores_at_moment(&moment);
+            let texts = activity::operators(cluster, &moment, &stores);
+            json(StatusCode::OK, bodies::operators_body(&texts))
+        }
+        Route::StoresProgress => store_progress(cluster, query, &moment),
+        Route::StoresLimit => json(
+            StatusCode::OK,
+            bodies::store_limits_body(&cluster.stores_at_moment(&moment)),
+        ),
+        Route::ConfigSchedule => json(
+            StatusCode::OK,
+            bodies::schedule_config_body(
+                cluster.config().max_down_ns(),
+                &cluster.stores_at_moment(&moment),
+                activity::schedulers(cluster, &moment).evict_leader_store,
+            ),
+        ),
+        Route::ConfigReplicate => json(StatusCode::OK, bodies::replicate_body()),
+        Route::ConfigPlacementRule => json(StatusCode::OK, bodies::placement_rules_body()),
+        Route::Checker(name) => match name.as_slice() {
+            b"learner" | b"replica" | b"rule" | b"split" | b"merge" | b"joint-state" => {
+                json(StatusCode::OK, bodies::checker_body(false))
+            }
+            _ => json_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "[PD:checker:ErrCheckerNotFound]checker not found",
+            ),
+        },
+        Route::GcSafePoint => json(
+            StatusCode::OK,
+            bodies::gc_safe_point_body(&activity::safe_points(cluster, moment.now_ns)),
+        ),
+        Route::MinResolvedTs => min_resolved_ts(cluster, query, &moment),
     }
+}
+
+/// `GET /schedulers`: `?status=paused` (with `timestamp`, the pause times), `?status=disabled`
+/// (none here), otherwise every enabled scheduler.
+fn schedulers(cluster: &SimCluster, query: &Query, moment: &Moment) -> Response {
+    let now = activity::schedulers(cluster, moment);
+    let body = match query.get("status") {
+        b"paused" if query.has("timestamp") => bodies::paused_schedulers_body(&now.paused),
+        b"paused" => {
+            let names: Vec<&str> = now.paused.iter().map(|(name, _, _)| *name).collect();
+            bodies::scheduler_names_body(&names)
+        }
+        b"disabled" => bodies::scheduler_names_body(&[]),
+        _ => bodies::scheduler_names_body(&now.names),
+    };
+    json(StatusCode::OK, body)
+}
+
+/// `/scheduler-config/...`: PD's `ServeMux` of the schedulers' own routers; only the
+/// evict-leader and evict-slow-store lists are simulated. Anything else is Go's 404.
+fn scheduler_config(cluster: &SimCluster, rest: &[Vec<u8>], moment: &Moment) -> Response {
+    let not_found = || text(StatusCode::NOT_FOUND, "404 page not found\n");
+    let [name, list] = rest else {
+        return not_found();
+    };
+    if list != b"list" {
+        return not_found();
+    }
+    let now = activity::schedulers(cluster, moment);
+    match (name.as_slice(), now.evict_leader_store) {
+        (b"evict-leader-scheduler", Some(store)) => {
+            json(StatusCode::OK, bodies::evict_leader_config_body(&[store]))
+        }
+        (b"evict-slow-store-scheduler", _) => {
+            json(StatusCode::OK, bodies::evict_slow_store_config_body())
+        }
+        _ => not_found(),
+    }
+}
+
+/// `GET /stores/progress?id=` or `?action=`.
+fn store_progress(cluster: &SimCluster, query: &Query, moment: &Moment) -> Response {
+    let id = query.get("id");
+    if !id.is_empty() {
+        let id = match go_parse_uint(id) {
+            Ok(id) => id,
+            Err(message) => {
+                let mut response = json(
+                    StatusCode::BAD_REQUEST,
+                    bodies::errcode_input_body(&message),
+                );
+                response
+                    .headers_mut()
+                    .insert("TiDB-Error-Code", HeaderValue::from_static("input"));
+                return response;
+            }
+        };
+        return match activity::progress(cluster, moment, id) {
+            Some(p) => json(
+                StatusCode::OK,
+                bodies::progress_body(p.action, Some(p.store_id), &p),
+            ),
+            None => json_error(
+                StatusCode::NOT_FOUND,
+                &format!(
+                    "[PD:progress:ErrProgressNotFound]no progress found for the given store ID: {}",
+                    String::from_utf8_lossy(query.get("id"))
+                ),
+            ),
+        };
+    }
+    let action = query.get("action");
+    if !action.is_empty() {
+        let found = cluster
+            .stores_at_moment(moment)
+            .iter()
+            .filter_map(|s| activity::progress(cluster, moment, s.id))
+            .find(|p| p.action.as_bytes().starts_with(action));
+        return match found {
+            // PD reports the action as it was asked for (matched as a prefix of its names).
+            Some(p) => json(
+                StatusCode::OK,
+                bodies::progress_body(&String::from_utf8_lossy(action), None, &p),
+            ),
+            None => json_error(
+                StatusCode::NOT_FOUND,
+                &format!(
+                    "[PD:progress:ErrProgressNotFound]no progress found for the action: {}",
+                    String::from_utf8_lossy(action)
+                ),
+            ),
+        };
+    }
+    json_error(StatusCode::BAD_REQUEST, "need query parameters")
+}
+
+/// `GET /min-resolved-ts`: `?scope=cluster` adds every store's, `?scope=1,4` those stores' (and
+/// their minimum as the answer's).
+fn min_resolved_ts(cluster: &SimCluster, query: &Query, moment: &Moment) -> Response {
+    let stores = cluster.stores_at_moment(moment);
+    let (cluster_ts, per_store) = activity::resolved_ts(cluster, moment.now_ns, &stores);
+    let scope = query.get("scope");
+    if scope.is_empty() {
+        return json(
+            StatusCode::OK,
+            bodies::min_resolved_ts_body(cluster_ts, None),
+        );
+    }
+    if scope == b"cluster" {
+        return json(
+            StatusCode::OK,
+            bodies::min_resolved_ts_body(cluster_ts, Some(&per_store)),
+        );
+    }
+    let mut chosen = Vec::new();
+    for raw in scope.split(|&b| b == b',') {
+        let id = match go_parse_uint(raw) {
+            Ok(id) => id,
+            Err(message) => return json_error(StatusCode::BAD_REQUEST, &message),
+        };
+        let ts = per_store
+            .iter()
+            .find(|(s, _)| *s == id)
+            .map_or(u64::MAX, |(_, ts)| *ts);
+        chosen.push((id, ts));
+    }
+    let min = chosen.iter().map(|(_, ts)| *ts).min().unwrap_or(u64::MAX);
+    json(
+        StatusCode::OK,
+        bodies::min_resolved_ts_body(min, Some(&chosen)),
+    )
 }
 
 /// `GET /stores`: `?state=` takes integer `metapb.StoreState`s (repeatable); without it every

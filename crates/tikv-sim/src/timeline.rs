@@ -28,6 +28,9 @@ pub struct SimConfig {
     pub split_interval: Duration,
     /// Splits stop after this many, so the region count is capped at `regions + max_splits`.
     pub max_splits: u64,
+    /// Run the scale cycle (see [`SCALE_PERIOD`]): every 30 minutes a new store joins, serves,
+    /// is scaled in and becomes a tombstone. Off by default; `tikv-lens demo` turns it on.
+    pub scale_cycle: bool,
 }
 
 impl SimConfig {
@@ -70,6 +73,7 @@ impl Default for SimConfig {
             max_store_down_time: Duration::from_secs(90),
             split_interval: Duration::from_secs(60),
             max_splits: 10_000,
+            scale_cycle: false,
         }
     }
 }
@@ -96,10 +100,62 @@ pub(crate) const SALT_STORE: u64 = 3;
 /// Which minute of each hour the load spike starts at.
 const SALT_SPIKE: u64 = 4;
 
+/// The scale cycle: every `SCALE_PERIOD` a new store registers (preparing: regions move onto it),
+/// serves, is scaled in (offline: its regions move away, an evict-leader scheduler holds it) and
+/// becomes a tombstone. Cycle `k` starts at `epoch + SCALE_PHASE + k · SCALE_PERIOD`; the phase puts
+/// the first removal two minutes before `epoch`, so a fresh demo shows one under way.
+pub const SCALE_PERIOD: Duration = Duration::from_secs(1800);
+const SCALE_PHASE: i64 = -720 * SECOND;
+/// PD checks stores (and updates progress) every 10 s; region moves show on the same grid.
+pub(crate) const SCALE_TICK: i64 = 10 * SECOND;
+/// Offsets within a cycle: region moves onto the store begin, the scale-in is asked for, region
+/// moves off it begin.
+const PREPARE_START: i64 = 10 * SECOND;
+const REMOVE_AT: i64 = 600 * SECOND;
+const REMOVE_START: i64 = 610 * SECOND;
+/// Unblocked time the moves take (they stall while a replica has nowhere to go).
+const PREPARE_WORK: i64 = 240 * SECOND;
+const REMOVE_WORK: i64 = 360 * SECOND;
+/// The evict-leader scheduler added for a store at its scale-in is removed this long after the
+/// next cycle starts: until then it holds a tombstone (a leftover, as operators forget them).
+const EVICT_LEADER_LINGERS: i64 = 120 * SECOND;
+/// Store ids of the scale cycle: `SCALE_ID_BASE + cycle`, above any other store id.
+pub const SCALE_ID_BASE: u64 = 2000;
+
+/// Where the scale cycle's store is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScalePhase {
+    /// Up, `node_state` Preparing: regions move onto it.
+    Preparing,
+    /// Up, Serving.
+    Serving,
+    /// Offline, Removing: its regions move away.
+    Removing,
+    /// Tombstone, Removed.
+    Removed,
+}
+
+/// The scale cycle's store of one cycle, at one instant.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ScaleStore {
+    pub(crate) cycle: i64,
+    pub(crate) id: u64,
+    /// Unix seconds its process started.
+    pub(crate) start_secs: i64,
+    pub(crate) last_heartbeat_ns: i64,
+    pub(crate) phase: ScalePhase,
+    /// Share of its target regions it holds, 0 to 1, as of the last tick.
+    pub(crate) share: f64,
+    /// When its scale-in was asked for (its evict-leader scheduler's start), if it has been.
+    pub(crate) removal_at_ns: Option<i64>,
+}
+
 /// PD's view of a store's state (`state_name`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum SimStoreState {
     Up,
+    /// Being removed (scale-in).
+    Offline,
     /// More than 20 s since the last heartbeat.
     Disconnected,
     /// More than `max_store_down_time` since the last heartbeat.
@@ -112,6 +168,7 @@ impl SimStoreState {
     pub fn name(self) -> &'static str {
         match self {
             Self::Up => "Up",
+            Self::Offline => "Offline",
             Self::Disconnected => "Disconnected",
             Self::Down => "Down",
             Self::Tombstone => "Tombstone",
@@ -290,6 +347,132 @@ impl Timeline {
         };
         debug_assert!(!down.not_up || silent > DISCONNECTED_AFTER);
         down
+    }
+}
+
+impl Timeline {
+    pub(crate) fn scale_cycle_start(&self, cycle: i64) -> i64 {
+        self.epoch_ns + SCALE_PHASE + cycle * SCALE_PERIOD.as_nanos() as i64
+    }
+
+    /// The scale cycle `now` falls in (`None` when the cycle is off or before the first).
+    pub(crate) fn scale_cycle(&self, now: i64) -> Option<i64> {
+        if !self.cfg.scale_cycle {
+            return None;
+        }
+        let since = now.saturating_sub(self.scale_cycle_start(0));
+        (since >= 0).then(|| since / SCALE_PERIOD.as_nanos() as i64)
+    }
+
+    /// Whether region moves of the scale cycle stall at `t`: with three stores and one of them
+    /// not up, a region with replicas on both other stores has nowhere to put its third.
+    pub(crate) fn scale_blocked(&self, t: i64) -> bool {
+        self.stores.len() < 4 && self.flapping_store(t).not_up
+    }
+
+    /// The last tick at or before `t` of a grid starting at `from`.
+    fn tick_before(from: i64, t: i64) -> i64 {
+        from + (t - from).div_euclid(SCALE_TICK) * SCALE_TICK
+    }
+
+    /// Unblocked ticks from `from` (exclusive) to the last tick at or before `to`.
+    fn work_ticks(&self, from: i64, to: i64) -> i64 {
+        if to <= from {
+            return 0;
+        }
+        let last = Self::tick_before(from, to);
+        let mut ticks = 0;
+        let mut t = from + SCALE_TICK;
+        while t <= last {
+            if !self.scale_blocked(t) {
+                ticks += 1;
+            }
+            t += SCALE_TICK;
+        }
+        ticks
+    }
+
+    /// When `ticks` unblocked ticks after `from` are done (bounded: a stall lasts under 6 min).
+    fn work_done_at(&self, from: i64, ticks: i64) -> i64 {
+        let mut done = 0;
+        let mut t = from;
+        let limit = from + SCALE_PERIOD.as_nanos() as i64;
+        while done < ticks && t < limit {
+            t += SCALE_TICK;
+            if !self.scale_blocked(t) {
+                done += 1;
+            }
+        }
+        t
+    }
+
+    /// The scale cycle's store of `cycle` at `now`, if it has registered by then.
+    pub(crate) fn scale_store(&self, cycle: i64, now: i64) -> Option<ScaleStore> {
+        if !self.cfg.scale_cycle || cycle < 0 {
+            return None;
+        }
+        let start = self.scale_cycle_start(cycle);
+        if now < start {
+            return None;
+        }
+        let prepare_from = start + PREPARE_START;
+        let prepare_ticks = PREPARE_WORK / SCALE_TICK;
+        let prepared_at = self.work_done_at(prepare_from, prepare_ticks);
+        let serving_at = prepared_at + SCALE_TICK;
+        let removal_at = start + REMOVE_AT;
+        let remove_from = start + REMOVE_START;
+        let remove_ticks = REMOVE_WORK / SCALE_TICK;
+        let removed_at = self.work_done_at(remove_from, remove_ticks) + SCALE_TICK;
+        let curve = |x: f64| (1.0 - (std::f64::consts::PI * x.clamp(0.0, 1.0)).cos()) / 2.0;
+        let (phase, share) = if now < serving_at.min(removal_at) {
+            let done = self.work_ticks(prepare_from, now).min(prepare_ticks);
+            (
+                ScalePhase::Preparing,
+                curve(done as f64 / prepare_ticks as f64),
+            )
+        } else if now < removal_at {
+            (ScalePhase::Serving, 1.0)
+        } else if now < removed_at {
+            let done = self.work_ticks(remove_from, now).min(remove_ticks);
+            (
+                ScalePhase::Removing,
+                1.0 - curve(done as f64 / remove_ticks as f64),
+            )
+        } else {
+            (ScalePhase::Removed, 0.0)
+        };
+        let start_secs = start.div_euclid(SECOND) + 1;
+        let heartbeat_base = start_secs * SECOND + 3 * SECOND;
+        let heartbeat_until = if phase == ScalePhase::Removed {
+            removed_at
+        } else {
+            now
+        };
+        Some(ScaleStore {
+            cycle,
+            id: SCALE_ID_BASE + cycle as u64,
+            start_secs,
+            last_heartbeat_ns: heartbeat_before(heartbeat_base, heartbeat_until),
+            phase,
+            share,
+            removal_at_ns: (now >= removal_at).then_some(removal_at),
+        })
+    }
+
+    /// The store the scale cycle's evict-leader scheduler holds at `now`, and since when: the
+    /// current cycle's store from its scale-in on, or the previous cycle's (a tombstone) until
+    /// the leftover is removed.
+    pub(crate) fn evict_leader_target(&self, now: i64) -> Option<(u64, i64)> {
+        let cycle = self.scale_cycle(now)?;
+        if let Some(at) = self.scale_store(cycle, now).and_then(|s| s.removal_at_ns) {
+            return Some((SCALE_ID_BASE + cycle as u64, at));
+        }
+        let start = self.scale_cycle_start(cycle);
+        if cycle >= 1 && now < start + EVICT_LEADER_LINGERS {
+            let previous = self.scale_store(cycle - 1, now)?;
+            return previous.removal_at_ns.map(|at| (previous.id, at));
+        }
+        None
     }
 }
 

@@ -17,6 +17,7 @@ const ORDER: &[&[&str]] = &[
     &["regions"],
     &["tally", "hot"],
     &["cluster"],
+    &["activity"],
     &["bodies", "metrics"],
     &["promql_eval"],
     &["pd", "prometheus"],

@@ -54,6 +54,14 @@ fn sim(regions: u64, stores: usize) -> Arc<SimCluster> {
     Arc::new(SimCluster::new(config(regions, stores)))
 }
 
+/// A cluster with the scale cycle on (as the demo runs it).
+fn scaling_sim(regions: u64, stores: usize) -> Arc<SimCluster> {
+    Arc::new(SimCluster::new(SimConfig {
+        scale_cycle: true,
+        ..config(regions, stores)
+    }))
+}
+
 struct Reply {
     status: StatusCode,
     headers: HeaderMap,
@@ -462,9 +470,20 @@ fn conform(sim: &J, candidates: &[&J], path: &str) {
     if candidates.is_empty() {
         return;
     }
-    for candidate in candidates {
-        assert_eq!(sim.kind(), candidate.kind(), "{path}: kind");
-    }
+    // A pool of array items can mix kinds (`"args": null` beside `"args": ["4"]`): the value must
+    // be of a kind some candidate has, and is compared with those.
+    let same_kind: Vec<&J> = candidates
+        .iter()
+        .copied()
+        .filter(|c| c.kind() == sim.kind())
+        .collect();
+    assert!(
+        !same_kind.is_empty(),
+        "{path}: kind {} where PD has {:?}",
+        sim.kind(),
+        candidates.iter().map(|c| c.kind()).collect::<Vec<_>>()
+    );
+    let candidates = &same_kind[..];
     match sim {
         J::Arr(items) => {
             let pool: Vec<&J> = candidates
@@ -580,13 +599,24 @@ async fn assert_conforms(router: &Router, path: &str, renderer: Renderer, fixtur
 
 #[tokio::test]
 async fn endpoints_conform_to_the_pd_fixtures() {
-    for stores in [3, 5] {
-        let cluster = sim(300, stores);
+    for (stores, scaling) in [(3, false), (5, false), (3, true), (5, true)] {
+        let cluster = if scaling {
+            scaling_sim(300, stores)
+        } else {
+            sim(300, stores)
+        };
         let flapping = cluster.stores_at(at(0))[stores - 1].id;
-        for seconds in [UP, DISCONNECTED, DOWN, BACK, 86_400 + 1_234] {
+        for seconds in [UP, DISCONNECTED, DOWN, BACK, 1_250, 1_480, 86_400 + 1_234] {
             let r = router_at(&cluster, seconds);
             use Renderer::{Data, Json};
-            assert_conforms(&r, "/pd/api/v1/stores", Json, &["stores.json"]).await;
+            assert_conforms(
+                &r,
+                "/pd/api/v1/stores",
+                Json,
+                &["stores.json", "stores_edge_cases.json"],
+            )
+            .await;
+            round2_endpoints_conform(&cluster, &r, seconds).await;
             assert_conforms(&r, "/pd/api/v1/store/1", Json, &["store_1.json"]).await;
             let flapping_fixtures: &[&str] = match seconds {
                 DISCONNECTED => &["store_7_disconnected.json"],
@@ -700,8 +730,9 @@ async fn endpoints_conform_to_the_pd_fixtures() {
             // Fixed bodies are byte-identical.
             for (path, name) in [
                 ("/pd/api/v1/version", "version.json"),
-                ("/pd/api/v1/schedulers", "schedulers.json"),
-                ("/pd/api/v1/operators", "operators_empty.json"),
+                ("/pd/api/v1/config/replicate", "config_replicate.json"),
+                ("/pd/api/v1/config/placement-rule", "placement_rule.json"),
+                ("/pd/api/v1/checker/replica", "checker_replica.json"),
                 (
                     "/pd/api/v1/regions/store/99",
                     "regions_store_unknown_id.json",
@@ -710,6 +741,134 @@ async fn endpoints_conform_to_the_pd_fixtures() {
                 let reply = get(&r, path).await;
                 assert_eq!(reply.body, fixture(name), "{path}");
             }
+        }
+    }
+}
+
+/// The scheduling, configuration, GC and resolved-ts endpoints against the fixtures of their
+/// PD v8.5 bodies.
+async fn round2_endpoints_conform(cluster: &SimCluster, r: &Router, seconds: i64) {
+    use Renderer::Json;
+    let schedulers = assert_conforms(
+        r,
+        "/pd/api/v1/schedulers",
+        Json,
+        &["schedulers.json", "schedulers_v8.5_evict_leader.json"],
+    )
+    .await;
+    let J::Arr(names) = &schedulers else { panic!() };
+    assert!(names.len() >= 4);
+    let paused = [
+        "schedulers_paused_v8.5.json",
+        "schedulers_paused_v8.5_none.json",
+    ];
+    assert_conforms(
+        r,
+        "/pd/api/v1/schedulers?status=paused&timestamp=true",
+        Json,
+        &paused,
+    )
+    .await;
+    assert_conforms(
+        r,
+        "/pd/api/v1/schedulers?status=disabled",
+        Json,
+        &["schedulers_disabled_v8.5_none.json"],
+    )
+    .await;
+    assert_conforms(
+        r,
+        "/pd/api/v1/scheduler-config/evict-slow-store-scheduler/list",
+        Json,
+        &["scheduler_config_evict_slow_store_v8.5.json"],
+    )
+    .await;
+    let evict = get(r, "/pd/api/v1/scheduler-config/evict-leader-scheduler/list").await;
+    let listed = names
+        .iter()
+        .any(|n| matches!(n, J::Str(_, name) if name == "evict-leader-scheduler"));
+    if listed {
+        assert_conforms(
+            r,
+            "/pd/api/v1/scheduler-config/evict-leader-scheduler/list",
+            Json,
+            &["scheduler_config_evict_leader_v8.5.json"],
+        )
+        .await;
+    } else {
+        // Without the scheduler, Go's ServeMux has no handler for the path.
+        assert_eq!(evict.status, StatusCode::NOT_FOUND);
+        assert_eq!(evict.body, fixture("error_route_not_found.txt"));
+    }
+    let operators = assert_conforms(
+        r,
+        "/pd/api/v1/operators",
+        Json,
+        &["operators_v8.5.json", "operators_empty.json"],
+    )
+    .await;
+    let J::Arr(operators) = operators else {
+        panic!()
+    };
+    for op in &operators {
+        let J::Str(_, text) = op else { panic!() };
+        assert!(
+            text.contains("} (kind:") && text.contains(", timeout:[") && text.ends_with("])"),
+            "{text}"
+        );
+    }
+    assert_conforms(
+        r,
+        "/pd/api/v1/config/schedule",
+        Json,
+        &["config_schedule_v8.5.json"],
+    )
+    .await;
+    assert_conforms(
+        r,
+        "/pd/api/v1/stores/limit",
+        Json,
+        &["stores_limit_v8.5.json"],
+    )
+    .await;
+    assert_conforms(
+        r,
+        "/pd/api/v1/gc/safepoint",
+        Json,
+        &["gc_safepoint_v8.5.json"],
+    )
+    .await;
+    assert_conforms(
+        r,
+        "/pd/api/v1/min-resolved-ts?scope=cluster",
+        Json,
+        &["min_resolved_ts_v8.5_scope_cluster.json"],
+    )
+    .await;
+    assert_conforms(
+        r,
+        "/pd/api/v1/min-resolved-ts",
+        Json,
+        &["min_resolved_ts_v8.5.json"],
+    )
+    .await;
+    // The scale cycle's store, when there is one, has PD's progress body or PD's 404.
+    for store in cluster.stores_at(at(seconds)) {
+        let path = format!("/pd/api/v1/stores/progress?id={}", store.id);
+        let reply = get(r, &path).await;
+        if reply.status == StatusCode::OK {
+            assert!(store.id >= tikv_sim::SCALE_ID_BASE, "{path}");
+            assert_conforms(r, &path, Json, &["stores_progress_removing_v8.5.json"]).await;
+        } else {
+            assert_eq!(reply.status, StatusCode::NOT_FOUND, "{path}");
+            assert_eq!(reply.content_type(), JSON);
+            assert_eq!(
+                reply.text(),
+                format!(
+                    "\"[PD:progress:ErrProgressNotFound]no progress found for the given store ID: {}\"\n",
+                    store.id
+                )
+            );
         }
     }
 }
@@ -1262,7 +1421,7 @@ async fn the_last_store_goes_disconnected_down_and_comes_back() {
                         assert_eq!(miss["count"], regions);
                     }
                 }
-                SimStoreState::Tombstone => unreachable!(),
+                SimStoreState::Tombstone | SimStoreState::Offline => unreachable!(),
             }
             if seconds == base + BACK {
                 // Restarted: a new process start, uptime counted from it, leaders back.
@@ -1370,4 +1529,150 @@ fn the_simulator_is_shareable_across_threads() {
     fn shareable<T: Send + Sync + 'static>() {}
     shareable::<SimCluster>();
     shareable::<Clock>();
+}
+
+#[tokio::test]
+async fn a_scale_in_progresses_pauses_and_finishes() {
+    // Cycle 0's store (id 2000) is scaled in 2 minutes before the epoch; with three stores its
+    // moves stall while the flapping store is not up (2:20 to 8:00).
+    let cluster = scaling_sim(300, 3);
+    let id = tikv_sim::SCALE_ID_BASE;
+    let mut seen = Vec::new();
+    for seconds in (-115..900).step_by(10) {
+        let r = router_at(&cluster, seconds);
+        let store = get(&r, &format!("/pd/api/v1/store/{id}")).await.json();
+        let state = store["store"]["state_name"].as_str().unwrap().to_owned();
+        let reply = get(&r, &format!("/pd/api/v1/stores/progress?id={id}")).await;
+        let progress = (reply.status == StatusCode::OK).then(|| reply.json());
+        let regions = store["status"]["region_count"].as_u64().unwrap();
+        seen.push((seconds, state, progress, regions));
+    }
+    let removing: Vec<_> = seen.iter().filter(|s| s.2.is_some()).collect();
+    assert!(removing.len() > 20, "{seen:?}");
+    let mut last = -1.0;
+    for (seconds, state, progress, _) in &removing {
+        let p = progress.as_ref().unwrap();
+        assert_eq!(state, "Offline", "t = {seconds}");
+        assert_eq!(p["action"], "removing");
+        let value = p["progress"].as_f64().unwrap();
+        assert!(value >= last, "t = {seconds}: {value} < {last}");
+        last = value;
+    }
+    assert!((last - 1.0).abs() < 1e-9, "the removal finished: {last}");
+    // While the moves stall (the flapping store down) the speed decays and the ETA grows; before
+    // and after it, the ETA shrinks as the regions leave.
+    let eta = |s: i64| {
+        removing
+            .iter()
+            .find(|(t, ..)| *t == s)
+            .and_then(|(_, _, p, _)| p.as_ref()?["left_seconds"].as_f64())
+            .unwrap()
+    };
+    assert!(eta(95) < eta(25), "{} vs {}", eta(95), eta(25));
+    assert!(eta(395) > eta(195));
+    let regions_at = |s: i64| seen.iter().find(|(t, ..)| *t == s).unwrap().3;
+    assert_eq!(
+        regions_at(205),
+        regions_at(395),
+        "no region leaves while blocked"
+    );
+    // Then a tombstone, no longer listed by /stores, its progress gone.
+    let (_, state, progress, regions) = seen.last().unwrap();
+    assert_eq!(state, "Tombstone");
+    assert!(progress.is_none());
+    assert_eq!(*regions, 0);
+    let r = router_at(&cluster, 890);
+    let stores = get(&r, "/pd/api/v1/stores").await.json();
+    assert!(
+        stores["stores"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["store"]["id"] != id)
+    );
+    // The evict-leader scheduler still holds it: a leftover until 2:00 of the next cycle (1200 s).
+    let schedulers = get(&r, "/pd/api/v1/schedulers").await.json();
+    assert!(
+        schedulers
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("evict-leader-scheduler"))
+    );
+    let config = get(
+        &r,
+        "/pd/api/v1/scheduler-config/evict-leader-scheduler/list",
+    )
+    .await
+    .json();
+    assert!(
+        config["store-id-ranges"].get(id.to_string()).is_some(),
+        "{config}"
+    );
+    let r = router_at(&cluster, 1_205);
+    let schedulers = get(&r, "/pd/api/v1/schedulers").await.json();
+    assert_eq!(schedulers.as_array().unwrap().len(), 4, "{schedulers}");
+    // The next cycle's store (2001) prepares: regions arrive, progress rises.
+    let p1 = get(
+        &router_at(&cluster, 1_150),
+        "/pd/api/v1/stores/progress?id=2001",
+    )
+    .await
+    .json();
+    let p2 = get(
+        &router_at(&cluster, 1_250),
+        "/pd/api/v1/stores/progress?id=2001",
+    )
+    .await
+    .json();
+    assert_eq!(p1["action"], "preparing");
+    assert!(p2["progress"].as_f64().unwrap() > p1["progress"].as_f64().unwrap());
+    let by_action = get(
+        &router_at(&cluster, 1_250),
+        "/pd/api/v1/stores/progress?action=preparing",
+    )
+    .await
+    .json();
+    assert_eq!(by_action["progress"], p2["progress"]);
+    assert!(by_action.get("store_id").is_none());
+}
+
+#[tokio::test]
+async fn round2_error_answers_are_pds_own() {
+    let cluster = scaling_sim(100, 3);
+    let r = router_at(&cluster, UP);
+    let reply = get(&r, "/pd/api/v1/stores/progress?id=1").await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert_eq!(reply.body, fixture("error_progress_not_found.txt"));
+    let reply = get(&r, "/pd/api/v1/stores/progress").await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(reply.text(), "\"need query parameters\"\n");
+    let reply = get(&r, "/pd/api/v1/stores/progress?id=x").await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(reply.json()["code"], "input");
+    let reply = get(&r, "/pd/api/v1/stores/progress?action=preparing").await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    let reply = get(&r, "/pd/api/v1/checker/nope").await;
+    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        reply.text(),
+        "\"[PD:checker:ErrCheckerNotFound]checker not found\"\n"
+    );
+    for path in [
+        "/pd/api/v1/scheduler-config/balance-leader-scheduler/list",
+        "/pd/api/v1/scheduler-config/evict-slow-store-scheduler/nope",
+        "/pd/api/v1/scheduler-config",
+    ] {
+        let reply = get(&r, path).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(reply.content_type(), TEXT, "{path}");
+    }
+    let reply = get(&r, "/pd/api/v1/min-resolved-ts?scope=1,x").await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    let reply = get(&r, "/pd/api/v1/min-resolved-ts?scope=1,4").await.json();
+    let stores = reply["stores_min_resolved_ts"].as_object().unwrap();
+    assert_eq!(stores.len(), 2);
+    assert_eq!(
+        reply["min_resolved_ts"],
+        stores.values().map(|v| v.as_u64().unwrap()).min().unwrap()
+    );
 }

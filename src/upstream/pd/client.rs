@@ -80,6 +80,19 @@ pub(crate) enum Lookup<T> {
     NotFound,
 }
 
+/// An answer of an endpoint older PD versions lack: `NoRoute` when PD answered with its router's
+/// own 404 (`404 page not found`, plain text), which says the PD has no such endpoint.
+pub(crate) enum Served<T> {
+    Answer(T),
+    NoRoute,
+}
+
+/// Whether `e` is PD's router saying it has no such path (gorilla/mux's and Go's `NotFound`), not
+/// a handler's 404 about a resource.
+fn is_no_route(e: &UpstreamError) -> bool {
+    matches!(e, UpstreamError::Status { status: 404, message, .. } if message == "404 page not found")
+}
+
 impl PdClient {
     /// Builds a client reading through `cache`; `endpoints` must be non-empty (the config
     /// guarantees it).
@@ -106,7 +119,16 @@ impl PdClient {
     /// How long an answer of `path` is reused.
     fn ttl(&self, path: &str) -> Duration {
         let t = &self.ttls;
-        let rules: [(&str, Duration); 10] = [
+        let rules: [(&str, Duration); 19] = [
+            ("/pd/api/v1/stores/progress", t.scheduling),
+            ("/pd/api/v1/stores/limit", t.pd_config),
+            ("/pd/api/v1/schedulers", t.scheduling),
+            ("/pd/api/v1/scheduler-config/", t.scheduling),
+            ("/pd/api/v1/operators", t.scheduling),
+            ("/pd/api/v1/checker/", t.scheduling),
+            ("/pd/api/v1/config/", t.pd_config),
+            ("/pd/api/v1/gc/", t.safe_points),
+            ("/pd/api/v1/min-resolved-ts", t.safe_points),
             ("/pd/api/v1/stores", t.stores),
             ("/pd/api/v1/store/", t.stores),
             ("/pd/api/v1/members", t.members),
@@ -250,6 +272,120 @@ impl PdClient {
     /// Hot regions of `kind` (`read` or `write`).
     pub(crate) async fn hot_regions(&self, kind: &str) -> Result<wire::HotRegions, UpstreamError> {
         self.get_json(&paths::hot_regions(kind)).await
+    }
+
+    /// The schedulers PD runs (v7+: the disabled ones left out).
+    pub(crate) async fn schedulers(&self) -> Result<wire::SchedulerNames, UpstreamError> {
+        self.get_json(paths::SCHEDULERS).await
+    }
+
+    /// The paused schedulers with their pause times.
+    pub(crate) async fn paused_schedulers(&self) -> Result<wire::PausedSchedulers, UpstreamError> {
+        self.get_json(paths::SCHEDULERS_PAUSED).await
+    }
+
+    pub(crate) async fn disabled_schedulers(&self) -> Result<wire::SchedulerNames, UpstreamError> {
+        self.get_json(paths::SCHEDULERS_DISABLED).await
+    }
+
+    /// A scheduler's configuration; `NoRoute` when PD has no configuration endpoint for it (PD
+    /// v6.5's evict-slow-store, or a scheduler that just went away).
+    pub(crate) async fn scheduler_config(
+        &self,
+        name: &str,
+    ) -> Result<Served<wire::SchedulerConfigList>, UpstreamError> {
+        self.get_served(&paths::scheduler_config(name)).await
+    }
+
+    pub(crate) async fn operators(&self) -> Result<wire::OperatorTexts, UpstreamError> {
+        self.get_json(paths::OPERATORS).await
+    }
+
+    /// The removal or preparation progress of a store: `NoRoute` before PD v6.1, `NotFound` when
+    /// PD tracks no progress for the store (`ErrProgressNotFound`).
+    pub(crate) async fn store_progress(
+        &self,
+        id: u64,
+    ) -> Result<Served<Lookup<wire::StoreProgress>>, UpstreamError> {
+        match self.get_served(&paths::store_progress(id)).await {
+            Err(UpstreamError::Status {
+                status: 404,
+                message,
+                ..
+            }) if message.contains("ErrProgressNotFound")
+                || message.starts_with("no progress found") =>
+            {
+                Ok(Served::Answer(Lookup::NotFound))
+            }
+            other => other.map(|served| match served {
+                Served::Answer(p) => Served::Answer(Lookup::Found(p)),
+                Served::NoRoute => Served::NoRoute,
+            }),
+        }
+    }
+
+    pub(crate) async fn replication_config(
+        &self,
+    ) -> Result<wire::ReplicationConfig, UpstreamError> {
+        self.get_json(paths::REPLICATION_CONFIG).await
+    }
+
+    /// The placement rule groups; `None` when placement rules are off (PD's 412
+    /// `ErrPlacementDisabled`).
+    pub(crate) async fn placement_rules(&self) -> Result<Option<wire::RuleBundles>, UpstreamError> {
+        match self.get_json(paths::PLACEMENT_RULES).await {
+            Ok(rules) => Ok(Some(rules)),
+            Err(UpstreamError::Status {
+                status: 412,
+                message,
+                ..
+            }) if message.contains("ErrPlacementDisabled")
+                || message.contains("placement rules feature is disabled") =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    pub(crate) async fn schedule_config(&self) -> Result<wire::ScheduleConfig, UpstreamError> {
+        self.get_json(paths::SCHEDULE_CONFIG).await
+    }
+
+    pub(crate) async fn store_limits(&self) -> Result<wire::StoreLimits, UpstreamError> {
+        self.get_json(paths::STORE_LIMITS).await
+    }
+
+    /// Whether a checker (`replica`, `merge`, ...) is paused; `NoRoute` on PD without the endpoint.
+    pub(crate) async fn checker(
+        &self,
+        name: &str,
+    ) -> Result<Served<wire::CheckerStatus>, UpstreamError> {
+        self.get_served(&paths::checker(name)).await
+    }
+
+    /// GC and service safe points; `NoRoute` before PD v5.0.
+    pub(crate) async fn gc_safe_points(&self) -> Result<Served<wire::GcSafePoints>, UpstreamError> {
+        self.get_served(paths::GC_SAFE_POINT).await
+    }
+
+    /// The min resolved ts; `NoRoute` before PD v6.0.
+    pub(crate) async fn min_resolved_ts(
+        &self,
+    ) -> Result<Served<wire::MinResolvedTs>, UpstreamError> {
+        self.get_served(paths::MIN_RESOLVED_TS).await
+    }
+
+    /// [`Self::get_json`] of an endpoint older PD versions lack.
+    async fn get_served<T: DeserializeOwned>(
+        &self,
+        path: &str,
+    ) -> Result<Served<T>, UpstreamError> {
+        match self.get_json(path).await {
+            Ok(value) => Ok(Served::Answer(value)),
+            Err(e) if is_no_route(&e) => Ok(Served::NoRoute),
+            Err(e) => Err(e),
+        }
     }
 
     /// GETs `path` (absolute, with its query, built by tikv-lens only) and decodes the JSON body.

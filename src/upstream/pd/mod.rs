@@ -4,5 +4,5 @@ mod client;
 pub(crate) mod paths;
 pub(crate) mod wire;
 
-pub(crate) use client::Lookup;
 pub use client::PdClient;
+pub(crate) use client::{Lookup, Served};

@@ -42,3 +42,32 @@ pub(crate) fn region_check(kind: &str) -> String {
 pub(crate) fn hot_regions(kind: &str) -> String {
     format!("/pd/api/v1/hotspot/regions/{kind}")
 }
+
+/// Every scheduler but the disabled ones (v7+; before, disabled ones too).
+pub(crate) const SCHEDULERS: &str = "/pd/api/v1/schedulers";
+/// The paused schedulers with when they were paused and resume.
+pub(crate) const SCHEDULERS_PAUSED: &str = "/pd/api/v1/schedulers?status=paused&timestamp=true";
+pub(crate) const SCHEDULERS_DISABLED: &str = "/pd/api/v1/schedulers?status=disabled";
+pub(crate) const OPERATORS: &str = "/pd/api/v1/operators";
+pub(crate) const REPLICATION_CONFIG: &str = "/pd/api/v1/config/replicate";
+pub(crate) const PLACEMENT_RULES: &str = "/pd/api/v1/config/placement-rule";
+pub(crate) const SCHEDULE_CONFIG: &str = "/pd/api/v1/config/schedule";
+pub(crate) const STORE_LIMITS: &str = "/pd/api/v1/stores/limit";
+pub(crate) const GC_SAFE_POINT: &str = "/pd/api/v1/gc/safepoint";
+/// The cluster's min resolved ts, and per store (`scope=cluster`, PD v7.1+; older PD ignores it).
+pub(crate) const MIN_RESOLVED_TS: &str = "/pd/api/v1/min-resolved-ts?scope=cluster";
+
+/// The configuration of the scheduler `name` (a name PD listed).
+pub(crate) fn scheduler_config(name: &str) -> String {
+    let name: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect();
+    format!("/pd/api/v1/scheduler-config/{name}/list")
+}
+
+pub(crate) fn store_progress(id: u64) -> String {
+    format!("/pd/api/v1/stores/progress?id={id}")
+}
+
+/// `name`: `replica`, `merge`, `rule`, `split`, ...
+pub(crate) fn checker(name: &str) -> String {
+    format!("/pd/api/v1/checker/{name}")
+}

@@ -7,6 +7,10 @@
 
 use serde::{Deserialize, Deserializer};
 
+mod scheduling;
+
+pub(crate) use scheduling::*;
+
 /// Reads `null` as the type's default, as Go writes a nil slice or map.
 fn null_as_default<'de, D, T>(de: D) -> Result<T, D::Error>
 where
