@@ -48,7 +48,8 @@
 //! - `promql`: the PromQL tikv-lens builds itself (curated store metrics), labels escaped.
 //! - `error`: `ApiError`, the one error type handlers return, rendered as
 //!   `application/problem+json`.
-//! - [`openapi`]: the OpenAPI document: its fixed parts, completed with what the routes declare.
+//! - [`openapi`]: the OpenAPI document: its fixed parts, completed with what the routes declare
+//!   and what the middleware adds to every operation (token, rate limit, caching headers).
 //! - [`state`]: [`state::AppState`], the clusters this process fronts, their upstream clients,
 //!   and the caches, built once from a [`config::ServeConfig`].
 //! - [`config`]: the command line (clap, every flag also an environment variable) and the TOML

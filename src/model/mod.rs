@@ -30,7 +30,7 @@ pub use metrics::{
     ClusterMetrics, InstantQueryResult, InstantSample, NonFinite, NonFinitePoint, RangeQueryResult,
     RangeSeries, RawSeries, ResultType, StoreMetricColumns, StoreMetrics, StoreMetricsSeries,
 };
-pub use problem::Problem;
+pub use problem::{Problem, ProblemType};
 pub use readiness::{ClusterReadiness, Liveness, Readiness};
 pub use region::{
     DownPeer, Peer, PeerRole, Region, RegionDetail, RegionEpoch, RegionHealth, RegionHealthCounts,
