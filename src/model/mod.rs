@@ -5,6 +5,7 @@
 //! strings, points in time as RFC 3339 UTC, absent data as `null` rather than an omitted field.
 
 mod cluster;
+mod examples;
 mod hotspot;
 mod id;
 mod key;

@@ -103,7 +103,7 @@ fn add_components(components: &mut Components) {
                 "A strong validator of the answer's bytes (gzip and identity answers differ): \
                  send it back as `If-None-Match` to get a bodiless `304` while the answer is \
                  unchanged.",
-                "\"9c2f5e1a7b3d4c60-1f3a\"",
+                "\"5466ff12aac5251a-4c4\"",
             ),
         ),
         (
