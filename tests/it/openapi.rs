@@ -297,3 +297,34 @@ fn every_schema_example_is_a_valid_instance_of_its_schema() {
     page["next_cursor"] = 42.into();
     assert!(!doc.errors(&doc.component("RegionPage"), &page).is_empty());
 }
+
+#[tokio::test]
+async fn the_documented_security_is_what_the_server_does() {
+    let pd = FakePd::start().await;
+    pd.serve_v85_cluster();
+    let lens = Lens::start_with_access(
+        vec![crate::support::cluster("default", &[pd.url()])],
+        crate::support::test_limits(),
+        tikv_lens::config::AccessConfig {
+            tokens: vec!["documented-token".into()],
+            ..Default::default()
+        },
+    )
+    .await;
+    let doc: serde_json::Value = serde_json::from_str(COMMITTED).unwrap();
+    for (template, item) in doc["paths"].as_object().unwrap() {
+        let path = template
+            .replace("{cluster}", "default")
+            .replace("{store_id}", "1")
+            .replace("{region_id}", "2")
+            .replace("{kind}", "read");
+        let needs_token = !item["get"]["security"].as_array().unwrap().is_empty();
+        let status = lens.get(&path).await.status;
+        assert_eq!(
+            status == 401,
+            needs_token,
+            "{path}: {status} without a token; the document says a token is {}needed",
+            if needs_token { "" } else { "not " }
+        );
+    }
+}
