@@ -14,6 +14,7 @@ mod openapi;
 mod operations;
 mod own_metrics;
 mod prometheus_fixtures;
+mod readme;
 mod real_prometheus;
 mod region_walk;
 mod regions;

@@ -96,7 +96,10 @@ impl Document {
             .unwrap_or_else(|e| panic!("the document's schema does not compile: {e}"));
         validator
             .iter_errors(instance)
-            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .map(|e| {
+                let at = e.instance_path().to_string();
+                format!("{e} at {}", if at.is_empty() { "/" } else { &at })
+            })
             .collect()
     }
 }
