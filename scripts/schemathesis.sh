@@ -34,14 +34,16 @@ fi
 # The release binary when it is built, newer than the sources and has the demo (a production
 # build, --no-default-features, does not); otherwise the debug one, built here (incrementally),
 # so that a stale release build never costs minutes.
-if [ -x target/release/tikv-lens ] &&
-  [ -z "$(find src crates Cargo.toml Cargo.lock -newer target/release/tikv-lens -print -quit)" ] &&
-  target/release/tikv-lens demo --help >/dev/null 2>&1; then
-  bin=target/release/tikv-lens
+# Cargo's target directory: CARGO_TARGET_DIR when set, as cargo itself reads it.
+target=${CARGO_TARGET_DIR:-target}
+if [ -x "$target/release/tikv-lens" ] &&
+  [ -z "$(find src crates Cargo.toml Cargo.lock -newer "$target/release/tikv-lens" -print -quit)" ] &&
+  "$target/release/tikv-lens" demo --help >/dev/null 2>&1; then
+  bin=$target/release/tikv-lens
 else
   echo "==> cargo build"
   cargo build --locked --quiet --bin tikv-lens
-  bin=target/debug/tikv-lens
+  bin=$target/debug/tikv-lens
 fi
 
 work=$(mktemp -d -t tikv-lens-schemathesis.XXXXXX)
