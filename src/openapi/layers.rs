@@ -112,7 +112,7 @@ fn add_components(components: &mut Components) {
                 Type::String,
                 "`max-age=N`: the data behind the answer stays fresh N more seconds in \
                  tikv-lens's cache (polling faster returns the same bytes); `no-cache` when the \
-                 answer reads no upstream data.",
+                 answer holds no cached upstream data.",
                 "max-age=2",
             ),
         ),
