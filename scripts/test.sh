@@ -5,7 +5,9 @@
 #   2. a Python virtualenv with openapi-spec-validator (from PyPI), under .venv-tools/;
 #   3. `cargo test --workspace` (the service and the simulator crate: unit, property and
 #      integration tests; fake PDs and a real Prometheus on 127.0.0.1);
-#   4. the committed OpenAPI document through a real OpenAPI validator.
+#   4. the committed OpenAPI document through a real OpenAPI validator, then through Redocly's
+#      recommended lint and a strict TypeScript client (scripts/check-openapi.sh, npm tools;
+#      Debian's nodejs and npm are installed when missing).
 # Needs: cargo, python3 with venv (Debian: apt-get install python3 python3-venv), and root or
 # sudo the first time, to install prometheus.
 set -euo pipefail
@@ -42,3 +44,4 @@ cargo test --locked --workspace --all-targets "$@"
 
 echo "==> validating openapi/openapi.json"
 "$venv/bin/openapi-spec-validator" openapi/openapi.json
+scripts/check-openapi.sh

@@ -8,7 +8,7 @@ use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::model::Problem;
+use crate::model::{Problem, ProblemType};
 use crate::normalize::FieldError;
 use crate::upstream::{Upstream, UpstreamError};
 
@@ -87,95 +87,50 @@ impl ApiError {
         })
     }
 
+    /// The answer's status: the one its problem type comes with.
     fn status(&self) -> StatusCode {
-        match self {
-            ApiError::BadParameter { .. } => StatusCode::BAD_REQUEST,
-            ApiError::UnknownCluster(_)
-            | ApiError::NotFound { .. }
-            | ApiError::PrometheusNotConfigured(_)
-            | ApiError::PdLacksEndpoint { .. }
-            | ApiError::RouteNotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::RequestTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
-            ApiError::Upstream(e) => match e {
-                UpstreamError::Unreachable { .. } | UpstreamError::Saturated { .. } => {
-                    StatusCode::SERVICE_UNAVAILABLE
-                }
-                UpstreamError::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
-                // PD's "no leader" and its rate limiter mean "try again soon", not "broken".
-                UpstreamError::Status {
-                    status: 503 | 429, ..
-                } => StatusCode::SERVICE_UNAVAILABLE,
-                // Prometheus' own verdicts on a query: the client's PromQL is wrong (400), cannot
-                // be executed (422), or took too long (504).
-                UpstreamError::Rejected { error_type, .. } => match error_type.as_str() {
-                    "bad_data" => StatusCode::BAD_REQUEST,
-                    "execution" => StatusCode::UNPROCESSABLE_ENTITY,
-                    "timeout" => StatusCode::GATEWAY_TIMEOUT,
-                    "canceled" | "unavailable" => StatusCode::SERVICE_UNAVAILABLE,
-                    _ => StatusCode::BAD_GATEWAY,
-                },
-                UpstreamError::Status { .. }
-                | UpstreamError::TooLarge { .. }
-                | UpstreamError::Decode { .. } => StatusCode::BAD_GATEWAY,
-            },
-        }
+        StatusCode::from_u16(self.problem_type().status())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
-    /// The problem `type` (a stable URN) and `title` for this error.
-    fn kind(&self) -> (&'static str, &'static str) {
+    /// The problem `type` for this error; its status and title come with it.
+    fn problem_type(&self) -> ProblemType {
         match self {
-            ApiError::BadParameter { .. } => ("bad-parameter", "Bad parameter"),
-            ApiError::UnknownCluster(_) => ("unknown-cluster", "Unknown cluster"),
-            ApiError::NotFound { .. } => ("not-found", "Not found"),
-            ApiError::PrometheusNotConfigured(_) => {
-                ("prometheus-not-configured", "No Prometheus configured")
-            }
-            ApiError::RouteNotFound(_) => ("no-such-route", "No such route"),
-            ApiError::PdLacksEndpoint { .. } => {
-                ("not-supported-by-pd", "Not supported by this PD version")
-            }
-            ApiError::MethodNotAllowed => ("method-not-allowed", "Method not allowed"),
-            ApiError::NotReady(_) => ("not-ready", "Not ready"),
-            ApiError::Unauthorized(_) => ("unauthorized", "Unauthorized"),
-            ApiError::RateLimited(_) => ("rate-limited", "Too many requests"),
-            ApiError::RequestTimeout(_) => ("request-timeout", "Request timed out"),
+            ApiError::BadParameter { .. } => ProblemType::BadParameter,
+            ApiError::UnknownCluster(_) => ProblemType::UnknownCluster,
+            ApiError::NotFound { .. } => ProblemType::NotFound,
+            ApiError::PrometheusNotConfigured(_) => ProblemType::PrometheusNotConfigured,
+            ApiError::RouteNotFound(_) => ProblemType::NoSuchRoute,
+            ApiError::PdLacksEndpoint { .. } => ProblemType::NotSupportedByPd,
+            ApiError::MethodNotAllowed => ProblemType::MethodNotAllowed,
+            ApiError::NotReady(_) => ProblemType::NotReady,
+            ApiError::Unauthorized(_) => ProblemType::Unauthorized,
+            ApiError::RateLimited(_) => ProblemType::RateLimited,
+            ApiError::RequestTimeout(_) => ProblemType::RequestTimeout,
             ApiError::Upstream(e) => match e {
-                UpstreamError::Unreachable { .. } => {
-                    ("upstream-unavailable", "Upstream unavailable")
-                }
-                UpstreamError::Timeout { .. } => ("upstream-timeout", "Upstream timed out"),
-                UpstreamError::Saturated { .. } => (
-                    "upstream-saturated",
-                    "Too many requests in flight to the upstream",
-                ),
+                UpstreamError::Unreachable { .. } => ProblemType::UpstreamUnavailable,
+                UpstreamError::Timeout { .. } => ProblemType::UpstreamTimeout,
+                UpstreamError::Saturated { .. } => ProblemType::UpstreamSaturated,
                 UpstreamError::Status {
                     status: 503 | 429, ..
-                } => ("upstream-unavailable", "Upstream unavailable"),
+                } => ProblemType::UpstreamUnavailable,
                 UpstreamError::Rejected { error_type, .. } => match error_type.as_str() {
-                    "bad_data" => ("bad-query", "Query rejected"),
-                    "execution" => ("query-execution-failed", "Query could not be executed"),
-                    "timeout" => ("upstream-timeout", "Upstream timed out"),
-                    "canceled" | "unavailable" => ("upstream-unavailable", "Upstream unavailable"),
-                    _ => ("upstream-error", "Upstream error"),
+                    "bad_data" => ProblemType::BadQuery,
+                    "execution" => ProblemType::QueryExecutionFailed,
+                    "timeout" => ProblemType::UpstreamTimeout,
+                    "canceled" | "unavailable" => ProblemType::UpstreamUnavailable,
+                    _ => ProblemType::UpstreamError,
                 },
-                UpstreamError::Status { .. } => ("upstream-error", "Upstream error"),
-                UpstreamError::TooLarge { .. } => {
-                    ("upstream-too-large", "Upstream answer too large")
-                }
-                UpstreamError::Decode { .. } => {
-                    ("upstream-bad-response", "Upstream sent an unusable answer")
-                }
+                UpstreamError::Status { .. } => ProblemType::UpstreamError,
+                UpstreamError::TooLarge { .. } => ProblemType::UpstreamTooLarge,
+                UpstreamError::Decode { .. } => ProblemType::UpstreamBadResponse,
             },
         }
     }
 
     /// The public problem body.
     pub fn to_problem(&self) -> Problem {
-        let (kind, title) = self.kind();
+        let kind = self.problem_type();
         let (parameter, detail) = match self {
             ApiError::BadParameter { parameter, detail } => (
                 Some((*parameter).to_owned()),
@@ -190,8 +145,8 @@ impl ApiError {
             _ => (None, None),
         };
         Problem {
-            kind: format!("urn:tikv-lens:problem:{kind}"),
-            title: title.to_owned(),
+            kind,
+            title: kind.title().to_owned(),
             status: self.status().as_u16(),
             detail,
             parameter,

@@ -50,7 +50,8 @@
 //! - `promql`: the PromQL tikv-lens builds itself (curated store metrics), labels escaped.
 //! - `error`: `ApiError`, the one error type handlers return, rendered as
 //!   `application/problem+json`.
-//! - [`openapi`]: the OpenAPI document: its fixed parts, completed with what the routes declare.
+//! - [`openapi`]: the OpenAPI document: its fixed parts, completed with what the routes declare
+//!   and what the middleware adds to every operation (token, rate limit, caching headers).
 //! - [`state`]: [`state::AppState`], the clusters this process fronts, their upstream clients,
 //!   the caches, and the recent readings of stores being removed (progress where PD has none),
 //!   built once from a [`config::ServeConfig`].

@@ -35,6 +35,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 #[into_params(parameter_in = Query)]
 struct InstantParams {
     /// The PromQL expression (at most 32 KiB).
+    #[param(required = true, min_length = 1, example = "sum by (instance) (up)")]
     query: Option<String>,
     /// Evaluation time: RFC 3339 (any offset) or Unix seconds; Prometheus' "now" when absent.
     time: Option<String>,
@@ -45,6 +46,11 @@ struct InstantParams {
 #[into_params(parameter_in = Query)]
 struct RangeParamsQuery {
     /// The PromQL expression (at most 32 KiB).
+    #[param(
+        required = true,
+        min_length = 1,
+        example = "sum by (instance) (rate(process_cpu_seconds_total[1m]))"
+    )]
     query: Option<String>,
     /// First point: RFC 3339 (any offset) or Unix seconds. Default: `end` minus one hour.
     start: Option<String>,
@@ -72,8 +78,12 @@ fn require_query(query: Option<String>) -> Result<String, ApiError> {
     Ok(query)
 }
 
-/// A PromQL instant query, normalized: numbers instead of strings, `null` plus its kind for
-/// NaN and infinities, timestamps in milliseconds, Prometheus' warnings passed through.
+/// A PromQL instant query, normalized.
+///
+/// The PromQL goes to the cluster's Prometheus as given, evaluated at `time`. The answer has
+/// numbers instead of strings, `null` plus its kind (`non_finite`) for NaN and infinities,
+/// timestamps in milliseconds, and Prometheus' warnings passed through; `result_type` says
+/// which of `samples`, `series` and `string_value` holds the result.
 #[utoipa::path(
     get,
     path = "/api/v1/clusters/{cluster}/metrics/query",
@@ -107,11 +117,13 @@ async fn instant_query(
     Ok(respond(result))
 }
 
-/// A PromQL range query, normalized into columns: one shared `timestamps_ms` axis on the step
-/// grid from `start` to `end`, and per series one value per timestamp (`null` where the series
-/// has no sample). Parameters are checked before Prometheus is asked. `start` and `end` are
-/// snapped down to multiples of `step` (the answer gives both the grid and the times asked
-/// for), so a dashboard refreshing a sliding window hits the cache until a step has passed.
+/// A PromQL range query, normalized into columns for charts.
+///
+/// One shared `timestamps_ms` axis on the step grid from `start` to `end`, and per series one
+/// value per timestamp (`null` where the series has no sample). Parameters are checked before
+/// Prometheus is asked. `start` and `end` are snapped down to multiples of `step` (the answer
+/// gives both the grid and the times asked for), so a dashboard refreshing a sliding window
+/// hits the cache until a step has passed.
 #[utoipa::path(
     get,
     path = "/api/v1/clusters/{cluster}/metrics/query_range",

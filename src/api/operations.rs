@@ -18,7 +18,10 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(metrics))
 }
 
-/// Liveness: the process is up. Reads no upstream.
+/// Liveness: the process is up.
+///
+/// Reads no upstream, needs no token and is not rate limited, so it answers 200 whatever PD and
+/// Prometheus do.
 #[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "The process is up.", body = Liveness)))]
 async fn healthz() -> Json<Liveness> {
     Json(Liveness {
@@ -71,8 +74,10 @@ async fn readyz(State(state): State<AppState>) -> Result<Json<Readiness>, ApiErr
     }))
 }
 
-/// The service's own metrics, in Prometheus' text format: `tikv_lens_http_requests_total` and
-/// `tikv_lens_http_request_duration_seconds` by route, method and status;
+/// The service's own metrics, in Prometheus' text format.
+///
+/// `tikv_lens_http_requests_total` and `tikv_lens_http_request_duration_seconds` by route,
+/// method and status;
 /// `tikv_lens_upstream_requests_total` and `tikv_lens_upstream_request_duration_seconds` by
 /// upstream, endpoint and outcome; `tikv_lens_cache_reads_total` by upstream and kind (`hit`,
 /// `load`, `coalesced`, `stale`); `tikv_lens_cache_bytes` by cache (`upstream`, `last_good`,

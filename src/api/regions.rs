@@ -42,6 +42,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 #[into_params(parameter_in = Query)]
 struct ListParams {
     /// Regions per page, 1 to 10,000; default 100.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 10000, default = 100)]
     limit: Option<String>,
     /// The `next_cursor` of the previous page; absent for the first page. Opaque.
     cursor: Option<String>,
@@ -167,8 +168,10 @@ struct RegionPath {
     region_id: String,
 }
 
-/// One region by id. A missing region is a 404 whichever way PD says it (v9's 404, v8's
-/// all-zero region, v7's `null`).
+/// One region by id.
+///
+/// A missing region is a 404 whichever way PD says it (v9's 404, v8's all-zero region, v7's
+/// `null`).
 #[utoipa::path(
     get,
     path = "/api/v1/clusters/{cluster}/regions/{region_id}",
@@ -207,10 +210,20 @@ async fn get_region(
 struct KeyParams {
     /// The key, in hex as region boundaries show it (the key as TiKV stores it, memcomparable
     /// for TiDB); upper or lower case. Empty: the first region.
+    #[param(
+        required = true,
+        pattern = "^([0-9A-Fa-f]{2})*$",
+        example = "7480000000000000FF0500000000000000F8"
+    )]
     key: Option<String>,
 }
 
 /// The region holding a key.
+///
+/// `key` is hex, as region boundaries show it (the key as TiKV stores it, memcomparable for
+/// TiDB); empty asks for the first region. The region is the one whose `start_key` is at or
+/// before the key and whose `end_key` is after it (or empty, the end of the key space); a key
+/// in a gap of the key space is a 404.
 #[utoipa::path(
     get,
     path = "/api/v1/clusters/{cluster}/regions/by-key",
@@ -286,8 +299,11 @@ struct HotspotPath {
     kind: String,
 }
 
-/// Hot regions by store: for each store, its load and its hot regions as leader and as any
-/// peer, with rates per second (bytes, keys, queries).
+/// Hot regions by store, for reads or for writes.
+///
+/// For each store PD has load statistics for: its whole load and that of its hot regions, as
+/// leader (the regions it leads) and as any peer, with rates per second (bytes, keys, queries)
+/// averaged by PD over its statistics window, and the hot regions themselves, hottest first.
 #[utoipa::path(
     get,
     path = "/api/v1/clusters/{cluster}/hotspots/{kind}",

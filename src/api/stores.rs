@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use super::Json;
 use axum::extract::State;
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -35,21 +35,31 @@ struct StoresQuery {
     /// Only stores in these states, comma-separated: `up`, `offline`, `tombstone`,
     /// `disconnected`, `down`, `unknown` (e.g. `state=up,down`). Without it, every store except
     /// tombstones, as PD lists them.
+    #[param(value_type = Option<Vec<StoreState>>, style = Form, explode = false)]
     state: Option<String>,
     /// `metrics` adds each TiKV store's current metrics from the cluster's Prometheus (joined on
     /// `status_address` = `instance`); without it `metrics` is `null`.
+    #[param(value_type = Option<Vec<StoreInclude>>, inline, style = Form, explode = false)]
     include: Option<String>,
     /// With `include=metrics`: when to evaluate the metrics, RFC 3339 (any offset) or Unix
     /// seconds; default now. PD's part of the answer is always current.
     time: Option<String>,
 }
 
-/// What `?include=` asks for.
-fn parse_include(raw: &str) -> Result<bool, ApiError> {
-    let mut metrics = false;
+/// What the store list can include besides PD's data: `metrics`, each TiKV store's current
+/// metrics from the cluster's Prometheus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ToSchema)]
+#[schema(rename_all = "snake_case")]
+enum StoreInclude {
+    Metrics,
+}
+
+/// What `?include=` asks for (comma-separated).
+fn parse_include(raw: &str) -> Result<Vec<StoreInclude>, ApiError> {
+    let mut included = Vec::new();
     for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         match part {
-            "metrics" => metrics = true,
+            "metrics" => included.push(StoreInclude::Metrics),
             other => {
                 return Err(ApiError::BadParameter {
                     parameter: "include",
@@ -61,7 +71,7 @@ fn parse_include(raw: &str) -> Result<bool, ApiError> {
             }
         }
     }
-    Ok(metrics)
+    Ok(included)
 }
 
 /// Parses `?state=` into the set of states asked for.
@@ -114,7 +124,7 @@ async fn list_stores(
         .as_deref()
         .map(parse_include)
         .transpose()?
-        .unwrap_or(false);
+        .is_some_and(|included| included.contains(&StoreInclude::Metrics));
     let metrics_time = match query.time.as_deref() {
         Some(t) => EvalTime::AtMs(parse_time("time", t)?),
         None => EvalTime::Now,
@@ -126,6 +136,9 @@ async fn list_stores(
 }
 
 /// One store, tombstones included.
+///
+/// The same store object as in the list, read from PD's `/store/{id}`, which also knows
+/// tombstones; `metrics` is always `null` here (the store's series are under `/metrics`).
 #[utoipa::path(
     get,
     path = "/api/v1/clusters/{cluster}/stores/{store_id}",

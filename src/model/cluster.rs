@@ -5,6 +5,7 @@ use super::{ClusterMetrics, MemberRef, Meta, PdId, RegionHealthCounts};
 
 /// The clusters this tikv-lens fronts.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = super::examples::cluster_list)]
 pub struct ClusterList {
     /// One entry per configured cluster, in configuration order.
     pub clusters: Vec<ClusterSummary>,
@@ -15,6 +16,7 @@ pub struct ClusterList {
 
 /// A configured cluster with a one-line health summary.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = super::examples::cluster_summary)]
 pub struct ClusterSummary {
     /// The cluster's configured name: the `{cluster}` in every path below it.
     pub name: String,
@@ -47,6 +49,7 @@ pub enum ClusterHealth {
 /// A cluster at a glance: PD, stores, storage and regions. Each part that could not be read is
 /// `null` and has a warning.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = super::examples::cluster_overview)]
 pub struct ClusterOverview {
     /// The cluster's configured name.
     pub name: String,

@@ -15,6 +15,7 @@ pub enum KeyKind {
 
 /// What a region boundary key means to TiDB.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(example = super::examples::decoded_key)]
 pub struct DecodedKey {
     /// What the key is: the start of a table's data (`table_prefix`), a row (`row`), an index
     /// entry (`index`) or TiDB metadata (`meta`).

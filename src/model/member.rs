@@ -5,6 +5,7 @@ use super::{Meta, PdId};
 
 /// A PD member.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(example = super::examples::member)]
 pub struct Member {
     /// The member's name (`pd-10.0.1.11-2379` under TiUP).
     pub name: String,

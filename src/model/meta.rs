@@ -12,6 +12,7 @@ use super::Warning;
 // `allOf: [{$ref: Meta}, {the answer's own properties}]`. The `meta` fields carry no doc comment:
 // it would become a `description` beside that `$ref`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(example = super::examples::meta)]
 pub struct Meta {
     /// `true` when the upstream could not be reached and this is the last good answer,
     /// served within the stale window (its `observed_at` says how old; a warning says why).

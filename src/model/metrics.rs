@@ -41,6 +41,7 @@ pub enum ResultType {
 
 /// One sample of an instant result.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(example = super::examples::instant_sample)]
 pub struct InstantSample {
     /// The series' labels, `__name__` included when Prometheus kept it.
     pub labels: BTreeMap<String, String>,
@@ -80,6 +81,7 @@ pub struct RangeSeries {
 /// A PromQL instant query, normalized. Prometheus' warnings and infos are passed through in
 /// `warnings`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = super::examples::instant_query_result)]
 pub struct InstantQueryResult {
     /// The cluster's configured name.
     pub cluster: String,
@@ -101,6 +103,7 @@ pub struct InstantQueryResult {
 /// A PromQL range query, normalized into columns for charts. Prometheus' warnings and infos are
 /// passed through in `warnings`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = super::examples::range_query_result)]
 pub struct RangeQueryResult {
     /// The cluster's configured name.
     pub cluster: String,
@@ -132,6 +135,7 @@ pub struct RangeQueryResult {
 /// A metric is `null` when the store has no series for it (a down store has none) or its value
 /// is not finite (a p99 over an idle minute is NaN); zeros are real zeros.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+#[schema(example = super::examples::store_metrics)]
 pub struct StoreMetrics {
     /// CPU used by the TiKV process, in cores (rate of `process_cpu_seconds_total` over 1 min).
     pub cpu_cores: Option<f64>,

@@ -5,6 +5,7 @@
 //! strings, points in time as RFC 3339 UTC, absent data as `null` rather than an omitted field.
 
 mod cluster;
+mod examples;
 mod gc;
 mod hotspot;
 mod id;
@@ -43,7 +44,7 @@ pub use operator::{Operator, OperatorKind, OperatorList, OperatorStatus};
 pub use placement::{
     LabelConstraint, LabelNode, Placement, PlacementRule, PlacementRuleGroup, StorePlacement,
 };
-pub use problem::Problem;
+pub use problem::{Problem, ProblemType};
 pub use progress::{Blocker, BlockerKind, ProgressAction, ProgressSource, StoreProgress};
 pub use readiness::{ClusterReadiness, Liveness, Readiness};
 pub use region::{

@@ -5,6 +5,7 @@ use super::{DecodedKey, Meta, PdId};
 
 /// A region: a contiguous range of keys, replicated as peers on several stores.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(example = super::examples::region)]
 pub struct Region {
     /// The region id.
     pub id: PdId,
@@ -96,6 +97,7 @@ pub struct DownPeer {
 
 /// One page of regions in key order.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = super::examples::region_page)]
 pub struct RegionPage {
     /// The cluster's configured name.
     pub cluster: String,
@@ -124,6 +126,7 @@ pub struct RegionDetail {
 
 /// Counts of unhealthy regions by kind, as PD's region checker classifies them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(example = super::examples::region_health_counts)]
 pub struct RegionHealthCounts {
     /// Regions with fewer peers than the configured replica count. `null` when unknown.
     pub miss_peer: Option<u64>,

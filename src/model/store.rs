@@ -8,6 +8,7 @@ use super::{Meta, PdId, StoreMetrics};
 
 /// A TiKV or TiFlash store, as PD sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(example = super::examples::store)]
 pub struct Store {
     /// The store id.
     pub id: PdId,

@@ -4,6 +4,7 @@ use utoipa::ToSchema;
 /// Why part of an answer is missing or approximate. An aggregate that reads several upstreams
 /// answers with what it has; each part it could not read is `null` and has a warning here.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(example = super::examples::warning)]
 pub struct Warning {
     /// Which upstream (or tikv-lens itself) the warning is about.
     pub source: WarningSource,

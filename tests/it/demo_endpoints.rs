@@ -7,6 +7,7 @@ use tikv_lens::config::ClusterConfig;
 use tikv_lens::upstream::CacheTtls;
 use tikv_sim::{Clock, SimCluster, SimConfig};
 
+use crate::support::schema::Document;
 use crate::support::{Lens, test_limits};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -129,4 +130,50 @@ async fn every_api_endpoint_answers_on_the_demo_cluster() {
     let range = range.ok();
     assert_eq!(range["timestamps_ms"].as_array().unwrap().len(), 13);
     assert!(!range["series"].as_array().unwrap().is_empty());
+
+    // Every answer, problems included, is a valid instance of the schema the document gives for
+    // its path and status: every field present (`null`, never omitted), every type and format
+    // as documented.
+    let doc = Document::committed();
+    let paths = [
+        "/healthz".to_owned(),
+        "/readyz".to_owned(),
+        "/api/v1/clusters".to_owned(),
+        base.to_owned(),
+        format!("{base}/members"),
+        format!("{base}/stores"),
+        format!("{base}/stores?include=metrics&time={t}"),
+        format!("{base}/stores?state=sideways"),
+        format!("{base}/stores/{id}"),
+        format!("{base}/stores/424242"),
+        format!(
+            "{base}/stores/{id}/metrics?start={}&end={t}&step=60",
+            t - 1800
+        ),
+        format!("{base}/regions?limit=3"),
+        format!("{base}/regions?limit=0"),
+        format!("{base}/regions/{region_id}"),
+        format!("{base}/regions/by-key?key={start_key}"),
+        format!("{base}/regions/health"),
+        format!("{base}/hotspots/read"),
+        format!("{base}/hotspots/write"),
+        format!("{base}/metrics/query?query=sum%20by%20(instance)%20(up)&time={t}"),
+        format!("{base}/metrics/query?query=up%5B5m%5D&time={t}"),
+        format!("{base}/metrics/query"),
+        format!(
+            "{base}/metrics/query_range?query=sum%20by%20(instance)%20(rate(process_cpu_seconds_total%5B1m%5D))&start={}&end={t}&step=5m",
+            t - 3600
+        ),
+    ];
+    for path in paths {
+        let answer = lens.get(&path).await;
+        let route = path.split('?').next().unwrap();
+        let errors = doc.errors(&doc.answer_schema(route, answer.status), &answer.json);
+        assert!(
+            errors.is_empty(),
+            "{path} ({}) does not match its documented schema: {errors:#?}\n{}",
+            answer.status,
+            answer.json
+        );
+    }
 }

@@ -22,7 +22,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "tls",
         ],
     ),
-    ("openapi", &["api", "error", "model"]),
+    // The document: what the handlers declare, and what the middleware adds to every operation.
+    ("openapi", &["api", "middleware", "error", "model"]),
     // Handlers: extract, call, shape.
     (
         "api",

@@ -15,6 +15,7 @@ mod operations;
 mod own_metrics;
 mod pd_config;
 mod prometheus_fixtures;
+mod readme;
 mod real_prometheus;
 mod region_walk;
 mod regions;

@@ -1,10 +1,15 @@
-//! The OpenAPI document: its fixed parts (info, tags, the problem schema) and the paths the
-//! handlers declare (`utoipa::path`, collected by `api::routes`) with the model types
-//! they use (`ToSchema`). The problem answers each operation lists live beside the handlers
-//! (`api::problems`).
+//! The OpenAPI document: its fixed parts (info, servers, tags, the problem schema), the paths
+//! the handlers declare (`utoipa::path`, collected by `api::routes`) with the model types
+//! they use (`ToSchema`), and what the router's layers add to every operation (`layers`). The
+//! problem answers each operation lists live beside the handlers (`api::problems`); `schemas`
+//! states what utoipa cannot derive about the model: every field is sent, and where a nullable
+//! reference's description goes.
 
-use utoipa::OpenApi;
 use utoipa::openapi::OpenApi as OpenApiDoc;
+use utoipa::{Modify, OpenApi};
+
+mod layers;
+mod schemas;
 
 use crate::model::Problem;
 
@@ -22,6 +27,7 @@ value newer than this API; absent data is `null`, never an omitted field. Every 
 caused it.",
         license(name = "Apache-2.0", identifier = "Apache-2.0")
     ),
+    servers((url = "/", description = "The tikv-lens serving this document (`/openapi.json`).")),
     tags(
         (name = "operations", description = "Liveness and readiness of tikv-lens itself."),
         (name = "clusters", description = "The configured clusters and their overview."),
@@ -42,10 +48,14 @@ pub fn document() -> OpenApiDoc {
     complete(crate::api::routes().split_for_parts().1)
 }
 
-/// The fixed parts with the paths and schemas of `paths` (what the routes declare).
+/// The fixed parts with the paths and schemas of `paths` (what the routes declare), and what
+/// the layers and the model's serialization add to them.
 pub fn complete(paths: OpenApiDoc) -> OpenApiDoc {
     let mut document = ApiDoc::openapi();
     document.merge(paths);
+    layers::Layers.modify(&mut document);
+    schemas::EveryPropertyRequired.modify(&mut document);
+    schemas::DescribedNullableReferences.modify(&mut document);
     document
 }
 
