@@ -29,3 +29,4 @@ mod store_progress;
 mod stores;
 mod tls;
 mod upstream_errors;
+mod victoria_metrics;

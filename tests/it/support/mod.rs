@@ -468,6 +468,7 @@ pub(crate) fn fixture_json(name: &str) -> serde_json::Value {
 }
 
 pub(crate) mod real_prometheus;
+pub(crate) mod real_victoria;
 pub(crate) mod schema;
 pub(crate) mod tikv_history;
 
