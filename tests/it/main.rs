@@ -5,6 +5,7 @@ mod support;
 mod caching;
 mod cli;
 mod clusters;
+mod compatible_backends;
 mod demo_endpoints;
 mod faults;
 mod hostile;
