@@ -20,7 +20,11 @@ const RANGE: &str =
 
 /// Every backend fixture, with the status and content type the backend answers it with.
 const FIXTURES: &[(&str, u16, &str)] = &[
-    ("thanos_query_vector_stats_partial_response.json", 200, PROM_JSON),
+    (
+        "thanos_query_vector_stats_partial_response.json",
+        200,
+        PROM_JSON,
+    ),
     ("thanos_query_range_matrix_analysis.json", 200, PROM_JSON),
     ("thanos_error_bad_data_400.json", 400, PROM_JSON),
     ("thanos_error_internal_500_store.json", 500, PROM_JSON),
@@ -33,7 +37,11 @@ const FIXTURES: &[(&str, u16, &str)] = &[
     ("mimir_error_too_many_requests_429.txt", 429, PROM_TEXT),
     ("mimir_error_no_org_id_401.txt", 401, PROM_TEXT),
     ("victoriametrics_error_422_parse.json", 422, PROM_JSON),
-    ("victoriametrics_error_422_too_many_points.json", 422, PROM_JSON),
+    (
+        "victoriametrics_error_422_too_many_points.json",
+        422,
+        PROM_JSON,
+    ),
 ];
 
 fn canned(file: &str) -> Canned {
@@ -104,7 +112,11 @@ async fn thanos_range_with_analysis_is_columnar() {
     let body = answer.ok();
     assert_eq!(
         body["timestamps_ms"],
-        json!([1_795_744_680_000_i64, 1_795_744_740_000_i64, 1_795_744_800_000_i64])
+        json!([
+            1_795_744_680_000_i64,
+            1_795_744_740_000_i64,
+            1_795_744_800_000_i64
+        ])
     );
     assert_eq!(body["series"][0]["values"], json!([1.0, 1.0, 1.0]));
     assert_eq!(body["series"][1]["values"], json!([null, 2.0, null]));
@@ -134,18 +146,48 @@ async fn mimir_infos_become_info_warnings() {
 #[tokio::test]
 async fn backend_errors_map_to_problems() {
     let cases: &[(&str, u16, &str, Option<&str>)] = &[
-        ("thanos_error_bad_data_400.json", 400, "bad-query", Some("query")),
-        ("thanos_error_internal_500_store.json", 502, "upstream-error", None),
-        ("thanos_error_timeout_503.json", 504, "upstream-timeout", None),
-        ("mimir_error_bad_data_400.json", 400, "bad-query", Some("query")),
+        (
+            "thanos_error_bad_data_400.json",
+            400,
+            "bad-query",
+            Some("query"),
+        ),
+        (
+            "thanos_error_internal_500_store.json",
+            502,
+            "upstream-error",
+            None,
+        ),
+        (
+            "thanos_error_timeout_503.json",
+            504,
+            "upstream-timeout",
+            None,
+        ),
+        (
+            "mimir_error_bad_data_400.json",
+            400,
+            "bad-query",
+            Some("query"),
+        ),
         (
             "mimir_error_execution_422_limit.json",
             422,
             "query-execution-failed",
             Some("query"),
         ),
-        ("mimir_error_canceled_499.json", 503, "upstream-unavailable", None),
-        ("mimir_error_too_large_entry_413.json", 502, "upstream-error", None),
+        (
+            "mimir_error_canceled_499.json",
+            503,
+            "upstream-unavailable",
+            None,
+        ),
+        (
+            "mimir_error_too_large_entry_413.json",
+            502,
+            "upstream-error",
+            None,
+        ),
         (
             "mimir_error_too_many_requests_429.txt",
             503,
@@ -153,7 +195,12 @@ async fn backend_errors_map_to_problems() {
             None,
         ),
         ("mimir_error_no_org_id_401.txt", 502, "upstream-error", None),
-        ("victoriametrics_error_422_parse.json", 400, "bad-query", Some("query")),
+        (
+            "victoriametrics_error_422_parse.json",
+            400,
+            "bad-query",
+            Some("query"),
+        ),
         (
             "victoriametrics_error_422_too_many_points.json",
             400,

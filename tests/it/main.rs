@@ -23,6 +23,7 @@ mod regions;
 mod safe_points;
 mod scale_cycle;
 mod scheduling;
+mod shared_prometheus;
 mod simulated_cluster;
 mod smoke;
 mod store_metrics_fake;

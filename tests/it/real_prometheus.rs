@@ -45,6 +45,7 @@ pub(crate) async fn lens_with(prometheus_url: &str) -> (FakePd, Lens) {
         prometheus: Some(prometheus_url.parse().unwrap()),
         cache: tikv_lens::upstream::CacheTtls::uncached(),
         security: Default::default(),
+        prometheus_selection: Default::default(),
     };
     let lens = Lens::start(vec![cluster], test_limits()).await;
     (pd, lens)

@@ -393,6 +393,7 @@ pub(crate) fn cluster(name: &str, pd_urls: &[String]) -> ClusterConfig {
         prometheus: None,
         cache: tikv_lens::upstream::CacheTtls::uncached(),
         security: Default::default(),
+        prometheus_selection: Default::default(),
     }
 }
 

@@ -24,7 +24,7 @@ run scripts/test.sh, which installs it, or \
 /// with VictoriaMetrics' own execution error.
 pub(crate) const MAX_SAMPLES_PER_QUERY: u64 = 30_000;
 
-/// A running VictoriaMetrics.
+/// A running VictoriaMetrics; dropping it stops the server and removes its data.
 pub(crate) struct RealVictoria {
     pub url: String,
     _child: Mutex<Child>,
@@ -35,19 +35,33 @@ pub(crate) struct RealVictoria {
 /// The shared VictoriaMetrics of the test binary, started and loaded on first use.
 pub(crate) fn shared() -> &'static RealVictoria {
     static SHARED: OnceLock<RealVictoria> = OnceLock::new();
-    SHARED.get_or_init(start_with_history)
+    SHARED.get_or_init(|| {
+        start(
+            &prometheus_text(&tikv_history::openmetrics()),
+            Some(MAX_SAMPLES_PER_QUERY),
+        )
+    })
 }
 
-fn start_with_history() -> RealVictoria {
+/// A VictoriaMetrics of its own holding `body` (Prometheus text format, millisecond
+/// timestamps; it must have `up` series), without a sample limit.
+pub(crate) fn private(body: &str) -> RealVictoria {
+    start(body, None)
+}
+
+fn start(body: &str, max_samples_per_query: Option<u64>) -> RealVictoria {
     let binary = find_binary_or("victoria-metrics", HOW_TO_INSTALL);
     let dir = scratch_dir("victoria");
     let port = free_port();
     let log = dir.join("victoria-metrics.log");
     // A retention of 100 years: the history lies in the past, and VictoriaMetrics drops samples
     // older than its retention on import.
+    let limit = max_samples_per_query
+        .map(|n| format!("-search.maxSamplesPerQuery={n}"))
+        .unwrap_or_default();
     let command = format!(
         "'{bin}' -httpListenAddr=127.0.0.1:{port} -storageDataPath='{data}' -retentionPeriod=100y \
-         -search.maxSamplesPerQuery={MAX_SAMPLES_PER_QUERY} -loggerLevel=ERROR >'{log}' 2>&1 & p=$!; \
+         {limit} -loggerLevel=ERROR >'{log}' 2>&1 & p=$!; \
          cat >/dev/null; kill $p 2>/dev/null; wait $p; rm -rf '{dir}'",
         bin = binary.display(),
         data = dir.join("data").display(),
@@ -64,7 +78,12 @@ fn start_with_history() -> RealVictoria {
         .unwrap();
     let lifeline = child.stdin.take();
     wait_for(port, &log, "/health", |status, _| status == 200);
-    let body = prometheus_text(&tikv_history::openmetrics());
+    let up_series = body
+        .lines()
+        .filter(|l| l.starts_with("up{"))
+        .map(|l| l.rsplitn(3, ' ').nth(2))
+        .collect::<std::collections::HashSet<_>>()
+        .len();
     let (status, answer) = http(port, "POST", "/api/v1/import/prometheus", body.as_bytes())
         .expect("VictoriaMetrics import");
     assert_eq!(status, 204, "import answered {answer}");
@@ -74,8 +93,8 @@ fn start_with_history() -> RealVictoria {
         "/api/v1/query?query=count(last_over_time(up%5B2h%5D))&time={}",
         tikv_history::END_S
     );
-    wait_for(port, &log, &probe, |status, body| {
-        status == 200 && body.contains(&format!("\"{}\"", tikv_history::STORES))
+    wait_for(port, &log, &probe, |status, answer| {
+        status == 200 && answer.contains(&format!("\"{up_series}\""))
     });
     RealVictoria {
         url: format!("http://127.0.0.1:{port}"),
