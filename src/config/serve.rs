@@ -100,12 +100,32 @@ impl ServeArgs {
             None if self.pd.iter().all(|u| u.trim().is_empty()) => {
                 return Err(ConfigError::NoCluster);
             }
-            None => vec![FileCluster::from_flags(
-                self.cluster.clone(),
-                self.pd.clone(),
-                self.prometheus.clone(),
-                self.raw_security(),
-            )],
+            None => {
+                let mut cluster = FileCluster::from_flags(
+                    self.cluster.clone(),
+                    self.pd.clone(),
+                    self.prometheus.clone(),
+                    self.raw_security(),
+                );
+                for pair in self
+                    .prometheus_label
+                    .iter()
+                    .filter(|p| !p.trim().is_empty())
+                {
+                    let Some((name, value)) = pair.split_once('=') else {
+                        return Err(ConfigError::PrometheusSelection {
+                            cluster: self.cluster.clone(),
+                            message: format!("--prometheus-label {pair:?}: expected NAME=VALUE"),
+                        });
+                    };
+                    cluster
+                        .prometheus_labels
+                        .insert(name.trim().to_owned(), value.to_owned());
+                }
+                cluster.prometheus_join_label = self.prometheus_join_label.clone();
+                cluster.prometheus_scrape_interval = self.prometheus_scrape_interval.clone();
+                vec![cluster]
+            }
         };
         let config_dir = self
             .config
@@ -360,6 +380,41 @@ mod tests {
             "http://pd-1:2379/"
         );
         assert!(cfg.clusters[0].prometheus.is_none());
+    }
+
+    #[test]
+    fn shared_prometheus_from_flags() {
+        let cfg = serve(&[
+            "--pd",
+            "http://pd-0:2379",
+            "--prometheus-label",
+            "tidb_cluster=prod",
+            "--prometheus-label",
+            "k8s_cluster=eu1,x=a=b",
+            "--prometheus-join-label",
+            "pod_address",
+            "--prometheus-scrape-interval",
+            "1m",
+        ])
+        .unwrap();
+        let selection = &cfg.clusters[0].prometheus_selection;
+        let labels: Vec<(&str, &str)> = selection
+            .labels
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                ("k8s_cluster", "eu1"),
+                ("tidb_cluster", "prod"),
+                ("x", "a=b")
+            ]
+        );
+        assert_eq!(selection.join_label.as_str(), "pod_address");
+        assert_eq!(selection.rate_window(), Duration::from_secs(240));
+        let err = serve(&["--pd", "http://pd-0:2379", "--prometheus-label", "prod"]).unwrap_err();
+        assert!(err.to_string().contains("expected NAME=VALUE"), "{err}");
     }
 
     #[test]
