@@ -76,9 +76,9 @@ impl Default for QueryScope {
 /// A duration as PromQL writes it, in the largest whole unit: `1m`, `90s`, `1500ms`.
 fn promql_duration(d: std::time::Duration) -> String {
     let ms = d.as_millis().max(1);
-    if ms % 60_000 == 0 {
+    if ms.is_multiple_of(60_000) {
         format!("{}m", ms / 60_000)
-    } else if ms % 1000 == 0 {
+    } else if ms.is_multiple_of(1000) {
         format!("{}s", ms / 1000)
     } else {
         format!("{ms}ms")

@@ -126,10 +126,8 @@ pub(crate) fn prometheus_text(openmetrics: &str) -> String {
 fn wait_for(port: u16, log: &Path, path: &str, ready: impl Fn(u16, &str) -> bool) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
-        if let Some((status, body)) = http(port, "GET", path, b"") {
-            if ready(status, &body) {
-                return;
-            }
+        if http(port, "GET", path, b"").is_some_and(|(status, body)| ready(status, &body)) {
+            return;
         }
         std::thread::sleep(Duration::from_millis(100));
     }
