@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one command that runs every tikv-lens test on a fresh machine, doing its own set-up:
-#   1. Debian's `prometheus` package (prometheus + promtool), installed when missing: the
-#      integration tests start a real Prometheus on 127.0.0.1 with TiKV-shaped history;
+#   1. Debian's `prometheus` package (prometheus + promtool) and `victoria-metrics` package,
+#      installed when missing: the integration tests start a real Prometheus and a real
+#      VictoriaMetrics on 127.0.0.1 with TiKV-shaped history;
 #   2. a Python virtualenv with openapi-spec-validator (from PyPI), under .venv-tools/;
 #   3. `cargo test --workspace` (the service and the simulator crate: unit, property and
 #      integration tests; fake PDs and a real Prometheus on 127.0.0.1);
@@ -9,15 +10,18 @@
 #      recommended lint and a strict TypeScript client (scripts/check-openapi.sh, npm tools;
 #      Debian's nodejs and npm are installed when missing).
 # Needs: cargo, python3 with venv (Debian: apt-get install python3 python3-venv), and root or
-# sudo the first time, to install prometheus.
+# sudo the first time, to install prometheus and victoria-metrics.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
-  echo "==> installing Debian's prometheus package (for the real-Prometheus tests)"
+missing=()
+if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then missing+=(prometheus); fi
+if ! command -v victoria-metrics >/dev/null; then missing+=(victoria-metrics); fi
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "==> installing Debian's ${missing[*]} (for the real-backend tests)"
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  # The package's postinst would start a system service on :9090; policy-rc.d forbids it.
+  # The packages' postinst would start system services (:9090, :8428); policy-rc.d forbids it.
   guard=""
   if [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
@@ -25,7 +29,7 @@ if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
     guard=1
   fi
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   [ -z "$guard" ] || $sudo rm -f /usr/sbin/policy-rc.d
 fi
 

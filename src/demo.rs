@@ -63,6 +63,7 @@ pub(crate) async fn demo(args: DemoArgs, tls: Option<Arc<CertKey>>) -> anyhow::R
             prometheus: Some(format!("http://{prometheus_addr}").parse()?),
             cache: Default::default(),
             security: Default::default(),
+            prometheus_selection: Default::default(),
         }],
         upstream: UpstreamLimits::default(),
         memory_budget: Default::default(),

@@ -114,13 +114,12 @@ impl ApiError {
                 UpstreamError::Status {
                     status: 503 | 429, ..
                 } => ProblemType::UpstreamUnavailable,
-                UpstreamError::Rejected { error_type, .. } => match error_type.as_str() {
-                    "bad_data" => ProblemType::BadQuery,
-                    "execution" => ProblemType::QueryExecutionFailed,
-                    "timeout" => ProblemType::UpstreamTimeout,
-                    "canceled" | "unavailable" => ProblemType::UpstreamUnavailable,
-                    _ => ProblemType::UpstreamError,
-                },
+                UpstreamError::Rejected {
+                    status,
+                    error_type,
+                    message,
+                    ..
+                } => rejection_type(*status, error_type, message),
                 UpstreamError::Status { .. } => ProblemType::UpstreamError,
                 UpstreamError::TooLarge { .. } => ProblemType::UpstreamTooLarge,
                 UpstreamError::Decode { .. } => ProblemType::UpstreamBadResponse,
@@ -136,6 +135,17 @@ impl ApiError {
                 Some((*parameter).to_owned()),
                 format!("{parameter}: {detail}"),
             ),
+            ApiError::Upstream(UpstreamError::Rejected { message, .. })
+                if matches!(
+                    kind,
+                    ProblemType::BadQuery | ProblemType::QueryExecutionFailed
+                ) =>
+            {
+                (
+                    Some(rejected_parameter(message).to_owned()),
+                    self.to_string(),
+                )
+            }
             other => (None, other.to_string()),
         };
         let (upstream, upstream_status) = match self {
@@ -154,6 +164,69 @@ impl ApiError {
             upstream_status,
         }
     }
+}
+
+/// What a query API's error answer means, for Prometheus and the backends speaking its API.
+///
+/// Prometheus, Thanos Query and Mimir name the kind in `errorType` (`bad_data` 400,
+/// `execution` 422, `timeout` 503, `canceled` 499/503, `internal` 500, and Mimir's
+/// `too_many_requests` 429, `too_large_entry` 413, `not_acceptable` 406). VictoriaMetrics puts
+/// the HTTP status there instead (`"422"` for a parse error, an unknown function, too many
+/// points and an execution limit alike; `"503"` when its queue is full), so an unnamed kind
+/// is read from the status, and a VictoriaMetrics 422 whose message is a parse or argument
+/// error is a bad query like Prometheus' `bad_data`.
+fn rejection_type(status: u16, error_type: &str, message: &str) -> ProblemType {
+    match error_type {
+        "bad_data" => ProblemType::BadQuery,
+        "execution" => ProblemType::QueryExecutionFailed,
+        "timeout" => ProblemType::UpstreamTimeout,
+        "canceled" | "unavailable" | "too_many_requests" => ProblemType::UpstreamUnavailable,
+        // `internal`, `not_found`, `too_large_entry`, `not_acceptable`: the backend's fault or
+        // its configuration's, not the client's query.
+        "internal" | "not_found" | "too_large_entry" | "not_acceptable" => {
+            ProblemType::UpstreamError
+        }
+        _ => match status {
+            400 => ProblemType::BadQuery,
+            422 if is_parse_error(message) => ProblemType::BadQuery,
+            422 => ProblemType::QueryExecutionFailed,
+            429 | 503 => ProblemType::UpstreamUnavailable,
+            504 => ProblemType::UpstreamTimeout,
+            _ => ProblemType::UpstreamError,
+        },
+    }
+}
+
+/// VictoriaMetrics' messages for PromQL it cannot parse and arguments it cannot read
+/// (MetricsQL's parser and its `/api/v1/query` argument checks, v1.79 to v1.1xx).
+fn is_parse_error(message: &str) -> bool {
+    [
+        "cannot parse",
+        "unparsed data",
+        "unknown func",
+        "syntax error",
+        "unexpected token",
+        "too many points",
+    ]
+    .iter()
+    .any(|needle| message.contains(needle))
+}
+
+/// The parameter an upstream's rejection is about: the one its message names (Prometheus:
+/// `invalid parameter "time"`; VictoriaMetrics: `cannot parse "time"=…`), `step` for too
+/// many points, otherwise the query.
+fn rejected_parameter(message: &str) -> &'static str {
+    for name in ["time", "start", "end", "step"] {
+        if message.contains(&format!("parameter \"{name}\""))
+            || message.contains(&format!("cannot parse \"{name}\""))
+        {
+            return name;
+        }
+    }
+    if message.contains("too many points") || message.contains("maximum resolution") {
+        return "step";
+    }
+    "query"
 }
 
 impl IntoResponse for ApiError {
@@ -270,5 +343,72 @@ mod tests {
         assert_eq!(p.upstream.as_deref(), Some("pd"));
         assert_eq!(p.upstream_status, Some(500));
         assert!(p.detail.contains("ErrNotBootstrapped"));
+    }
+
+    fn rejected(status: u16, error_type: &str, message: &str) -> Problem {
+        ApiError::from(UpstreamError::Rejected {
+            upstream: Upstream::Prometheus,
+            path: "/api/v1/query".into(),
+            status,
+            error_type: error_type.into(),
+            message: message.into(),
+        })
+        .to_problem()
+    }
+
+    #[test]
+    fn victoria_metrics_422s_are_client_mistakes_naming_the_argument() {
+        // Captured from VictoriaMetrics 1.79.5 (Debian's victoria-metrics).
+        let p = rejected(
+            422,
+            "422",
+            r#"error when executing query="sum(" for (time=1796550910406, step=300000): singleExpr: unexpected token ""; want "(", "{", "-", "+"; unparsed data: """#,
+        );
+        assert_eq!((p.status, p.kind), (400, ProblemType::BadQuery));
+        assert_eq!(p.parameter.as_deref(), Some("query"));
+        assert_eq!(p.upstream_status, Some(422));
+        let p = rejected(
+            422,
+            "422",
+            r#"cannot parse "time"="abc": parsing time "abc" as "2006-01-02T15:04:05Z07:00": cannot parse "abc" as "2006""#,
+        );
+        assert_eq!((p.status, p.parameter.as_deref()), (400, Some("time")));
+        let p = rejected(
+            422,
+            "422",
+            "error when executing query=\"up\" on the time range (start=0, end=1000000000000, step=1000): too many points for the given step=1000",
+        );
+        assert_eq!((p.status, p.parameter.as_deref()), (400, Some("step")));
+        let p = rejected(
+            422,
+            "422",
+            "cannot select more than -search.maxSamplesPerQuery=1000 samples",
+        );
+        assert_eq!(
+            (p.status, p.kind, p.parameter.as_deref()),
+            (422, ProblemType::QueryExecutionFailed, Some("query"))
+        );
+    }
+
+    #[test]
+    fn backend_faults_stay_gateway_errors() {
+        for (status, error_type, expected) in [
+            (503, "503", 503),
+            (429, "too_many_requests", 503),
+            (503, "timeout", 504),
+            (499, "canceled", 503),
+            (500, "internal", 502),
+            (413, "too_large_entry", 502),
+            (404, "not_found", 502),
+            (504, "504", 504),
+            (500, "500", 502),
+            (400, "bad_data", 400),
+            (422, "execution", 422),
+        ] {
+            let p = rejected(status, error_type, "x");
+            assert_eq!(p.status, expected, "{status} {error_type}");
+            let names_query = matches!(expected, 400 | 422);
+            assert_eq!(p.parameter.is_some(), names_query, "{status} {error_type}");
+        }
     }
 }

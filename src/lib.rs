@@ -47,7 +47,8 @@
 //!   `Cache-Control`, `stale`).
 //! - [`model`]: the public types (`Serialize` + `ToSchema`); their doc comments become the
 //!   descriptions in the OpenAPI document. [`model::Meta`] is the block every answer ends with.
-//! - `promql`: the PromQL tikv-lens builds itself (curated store metrics), labels escaped.
+//! - `promql`: the PromQL tikv-lens builds itself (curated store metrics), labels escaped, scoped
+//!   to one cluster's series of a shared Prometheus (extra matchers, join label, rate window).
 //! - `error`: `ApiError`, the one error type handlers return, rendered as
 //!   `application/problem+json`.
 //! - [`openapi`]: the OpenAPI document: its fixed parts, completed with what the routes declare

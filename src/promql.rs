@@ -1,13 +1,89 @@
 //! The PromQL tikv-lens builds itself: the curated store and cluster metrics, with every label
 //! value escaped. Nothing a client sends is ever spliced into these queries; the only values
-//! in them are store addresses from PD, and those are quoted too.
+//! in them are store addresses from PD and the configured label matchers of a shared
+//! Prometheus, and those are quoted too ([`QueryScope`]).
 //!
 //! Metric names and labels are those of TiKV's own Grafana dashboards (`tikv_summary.json`,
 //! `tikv_details.json`): `process_cpu_seconds_total`, `process_resident_memory_bytes`,
 //! `tikv_grpc_msg_duration_seconds`, `tikv_raftstore_region_count`, `tikv_store_size_bytes`.
 
-/// The rate window of every rate in these queries, as TiKV's dashboards use.
-pub(crate) const RATE_WINDOW: &str = "1m";
+/// How one cluster's curated queries select its series: the label naming a store (PD's status
+/// address, `instance` by default), the extra matchers of a shared Prometheus, and the rate
+/// window (`max(4 × scrape interval, 1m)`; `1m`, TiKV's dashboards' window, at 15 s scrapes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct QueryScope {
+    /// A valid label name (checked by the configuration), unquoted in matchers and `by (…)`.
+    join_label: String,
+    /// `name="value",` for each extra matcher, values quoted; empty without any.
+    extra_matchers: String,
+    /// A PromQL duration: `1m`, `2m`, `90s`.
+    rate_window: String,
+}
+
+impl QueryScope {
+    /// `join_label` and the names in `labels` must be valid label names (the configuration
+    /// checks them); values are quoted here.
+    pub(crate) fn new<'a>(
+        join_label: &str,
+        labels: impl IntoIterator<Item = (&'a str, &'a str)>,
+        rate_window: std::time::Duration,
+    ) -> Self {
+        let extra_matchers = labels
+            .into_iter()
+            .map(|(name, value)| format!("{name}={},", quote(value)))
+            .collect();
+        Self {
+            join_label: join_label.to_owned(),
+            extra_matchers,
+            rate_window: promql_duration(rate_window),
+        }
+    }
+
+    /// The label naming a store, by which answers are joined.
+    pub(crate) fn join_label(&self) -> &str {
+        &self.join_label
+    }
+
+    /// The matchers selecting exactly these stores: the extra matchers, then
+    /// `instance="a"` for one store or `instance=~"a|b"` for several. `None` for none (a
+    /// selector would match everything).
+    pub(crate) fn matcher<'a>(
+        &self,
+        instances: impl IntoIterator<Item = &'a str>,
+    ) -> Option<String> {
+        let instances: Vec<&str> = instances.into_iter().collect();
+        let (label, extra) = (&self.join_label, &self.extra_matchers);
+        match instances.as_slice() {
+            [] => None,
+            [one] => Some(format!("{extra}{label}={}", quote(one))),
+            many => {
+                let alternatives: Vec<String> = many.iter().map(|i| regex_literal(i)).collect();
+                Some(format!(
+                    "{extra}{label}=~{}",
+                    quote(&alternatives.join("|"))
+                ))
+            }
+        }
+    }
+}
+
+impl Default for QueryScope {
+    fn default() -> Self {
+        Self::new("instance", [], std::time::Duration::from_secs(60))
+    }
+}
+
+/// A duration as PromQL writes it, in the largest whole unit: `1m`, `90s`, `1500ms`.
+fn promql_duration(d: std::time::Duration) -> String {
+    let ms = d.as_millis().max(1);
+    if ms.is_multiple_of(60_000) {
+        format!("{}m", ms / 60_000)
+    } else if ms.is_multiple_of(1000) {
+        format!("{}s", ms / 1000)
+    } else {
+        format!("{ms}ms")
+    }
+}
 
 /// A PromQL double-quoted string literal holding `value` exactly.
 pub(crate) fn quote(value: &str) -> String {
@@ -38,20 +114,6 @@ pub(crate) fn regex_literal(value: &str) -> String {
         out.push(c);
     }
     out
-}
-
-/// A label matcher selecting exactly these instances: `instance="a"` for one,
-/// `instance=~"a|b"` for several. `None` for none (a selector would match everything).
-pub(crate) fn instance_matcher<'a>(instances: impl IntoIterator<Item = &'a str>) -> Option<String> {
-    let instances: Vec<&str> = instances.into_iter().collect();
-    match instances.as_slice() {
-        [] => None,
-        [one] => Some(format!("instance={}", quote(one))),
-        many => {
-            let alternatives: Vec<String> = many.iter().map(|i| regex_literal(i)).collect();
-            Some(format!("instance=~{}", quote(&alternatives.join("|"))))
-        }
-    }
 }
 
 /// The curated per-store metrics, one query each.
@@ -93,49 +155,51 @@ impl StoreQuery {
         }
     }
 
-    /// The PromQL for the stores `matcher` selects (see [`instance_matcher`]).
-    pub(crate) fn promql(self, matcher: &str) -> String {
-        let w = RATE_WINDOW;
+    /// The PromQL for the stores `matcher` selects (see [`QueryScope::matcher`]), grouped by
+    /// the scope's join label.
+    pub(crate) fn promql(self, scope: &QueryScope, matcher: &str) -> String {
+        let w = &scope.rate_window;
+        let by = &scope.join_label;
         match self {
             StoreQuery::Cpu => {
-                format!("sum by (instance) (rate(process_cpu_seconds_total{{{matcher}}}[{w}]))")
+                format!("sum by ({by}) (rate(process_cpu_seconds_total{{{matcher}}}[{w}]))")
             }
             StoreQuery::Memory => {
-                format!("sum by (instance) (process_resident_memory_bytes{{{matcher}}})")
+                format!("sum by ({by}) (process_resident_memory_bytes{{{matcher}}})")
             }
             StoreQuery::GrpcRate => {
                 format!(
-                    "sum by (instance) (rate(tikv_grpc_msg_duration_seconds_count{{{matcher},type!=\"kv_gc\"}}[{w}]))"
+                    "sum by ({by}) (rate(tikv_grpc_msg_duration_seconds_count{{{matcher},type!=\"kv_gc\"}}[{w}]))"
                 )
             }
             StoreQuery::GrpcP99 => format!(
-                "histogram_quantile(0.99, sum by (le, instance) (rate(tikv_grpc_msg_duration_seconds_bucket{{{matcher},type!=\"kv_gc\"}}[{w}])))"
+                "histogram_quantile(0.99, sum by (le, {by}) (rate(tikv_grpc_msg_duration_seconds_bucket{{{matcher},type!=\"kv_gc\"}}[{w}])))"
             ),
             StoreQuery::RegionCounts => {
                 format!(
-                    "sum by (instance, type) (tikv_raftstore_region_count{{{matcher},type=~\"region|leader\"}})"
+                    "sum by ({by}, type) (tikv_raftstore_region_count{{{matcher},type=~\"region|leader\"}})"
                 )
             }
             StoreQuery::StoreSizes => format!(
-                "sum by (instance, type) (tikv_store_size_bytes{{{matcher},type=~\"capacity|available|used\"}})"
+                "sum by ({by}, type) (tikv_store_size_bytes{{{matcher},type=~\"capacity|available|used\"}})"
             ),
         }
     }
 }
 
 /// Cluster-wide gRPC requests per second over the selected stores.
-pub(crate) fn cluster_grpc_rate(matcher: &str) -> String {
+pub(crate) fn cluster_grpc_rate(scope: &QueryScope, matcher: &str) -> String {
     format!(
         "sum(rate(tikv_grpc_msg_duration_seconds_count{{{matcher},type!=\"kv_gc\"}}[{}]))",
-        RATE_WINDOW
+        scope.rate_window
     )
 }
 
 /// Cluster-wide p99 gRPC duration (seconds) over the selected stores.
-pub(crate) fn cluster_grpc_p99(matcher: &str) -> String {
+pub(crate) fn cluster_grpc_p99(scope: &QueryScope, matcher: &str) -> String {
     format!(
         "histogram_quantile(0.99, sum by (le) (rate(tikv_grpc_msg_duration_seconds_bucket{{{matcher},type!=\"kv_gc\"}}[{}])))",
-        RATE_WINDOW
+        scope.rate_window
     )
 }
 
@@ -197,19 +261,55 @@ mod tests {
 
     #[test]
     fn matchers() {
-        assert_eq!(instance_matcher([]), None);
+        let scope = QueryScope::default();
+        assert_eq!(scope.matcher([]), None);
         assert_eq!(
-            instance_matcher(["tikv-0:20180"]).unwrap(),
+            scope.matcher(["tikv-0:20180"]).unwrap(),
             r#"instance="tikv-0:20180""#
         );
         assert_eq!(
-            instance_matcher(["tikv-0:20180", "10.0.1.21:20180"]).unwrap(),
+            scope.matcher(["tikv-0:20180", "10.0.1.21:20180"]).unwrap(),
             r#"instance=~"tikv-0:20180|10\\.0\\.1\\.21:20180""#
         );
         assert_eq!(
-            StoreQuery::Cpu.promql(r#"instance="a""#),
+            StoreQuery::Cpu.promql(&scope, r#"instance="a""#),
             r#"sum by (instance) (rate(process_cpu_seconds_total{instance="a"}[1m]))"#
         );
+    }
+
+    #[test]
+    fn a_shared_prometheus_scope_carries_its_matchers_join_label_and_window() {
+        let scope = QueryScope::new(
+            "pod_address",
+            [("k8s_cluster", "eu1"), ("tidb_cluster", r#"pr"od"#)],
+            std::time::Duration::from_secs(120),
+        );
+        let matcher = scope.matcher(["tikv-0:20180"]).unwrap();
+        assert_eq!(
+            matcher,
+            r#"k8s_cluster="eu1",tidb_cluster="pr\"od",pod_address="tikv-0:20180""#
+        );
+        assert_eq!(
+            StoreQuery::GrpcP99.promql(&scope, &matcher),
+            format!(
+                r#"histogram_quantile(0.99, sum by (le, pod_address) (rate(tikv_grpc_msg_duration_seconds_bucket{{{matcher},type!="kv_gc"}}[2m])))"#
+            )
+        );
+        assert_eq!(
+            cluster_grpc_rate(&scope, &matcher),
+            format!(
+                r#"sum(rate(tikv_grpc_msg_duration_seconds_count{{{matcher},type!="kv_gc"}}[2m]))"#
+            )
+        );
+    }
+
+    #[test]
+    fn durations_in_promql() {
+        use std::time::Duration;
+        assert_eq!(promql_duration(Duration::from_secs(60)), "1m");
+        assert_eq!(promql_duration(Duration::from_secs(120)), "2m");
+        assert_eq!(promql_duration(Duration::from_secs(90)), "90s");
+        assert_eq!(promql_duration(Duration::from_millis(1500)), "1500ms");
     }
 
     proptest! {

@@ -215,6 +215,7 @@ impl AppState {
                             limits,
                             c.cache,
                             upstream_caches.for_client(&c.name, Upstream::Prometheus),
+                            c.prometheus_selection.clone(),
                         )
                     }),
                     ready: AtomicBool::new(false),

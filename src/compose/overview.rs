@@ -11,7 +11,7 @@ use crate::model::{
     WarningSource,
 };
 use crate::normalize;
-use crate::promql::{self, instance_matcher};
+use crate::promql;
 use crate::state::Cluster;
 use crate::upstream::Upstream;
 use crate::upstream::pd;
@@ -139,7 +139,8 @@ async fn cluster_metrics(
     warnings: &mut Vec<Warning>,
 ) -> Option<ClusterMetrics> {
     let instances = normalize::metric_instances(stores);
-    let Some(matcher) = instance_matcher(instances.iter().map(String::as_str)) else {
+    let scope = super::store_metrics::query_scope(prometheus);
+    let Some(matcher) = scope.matcher(instances.iter().map(String::as_str)) else {
         warnings.push(Warning {
             source: WarningSource::Prometheus,
             message: "no TiKV store has a status address to select its metrics by; cluster metrics are null".to_owned(),
@@ -147,8 +148,8 @@ async fn cluster_metrics(
         return None;
     };
     let (rate_query, p99_query) = (
-        promql::cluster_grpc_rate(&matcher),
-        promql::cluster_grpc_p99(&matcher),
+        promql::cluster_grpc_rate(&scope, &matcher),
+        promql::cluster_grpc_p99(&scope, &matcher),
     );
     let (rate, p99) = tokio::join!(
         prometheus.query(&rate_query, EvalTime::Now),

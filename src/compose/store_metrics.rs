@@ -9,13 +9,27 @@ use super::ParsedRange;
 use crate::error::ApiError;
 use crate::model::{Meta, PdId, Store, StoreMetricsSeries, Warning, WarningSource};
 use crate::normalize::{self, InstantIndex};
-use crate::promql::{StoreQuery, instance_matcher};
+use crate::promql::{QueryScope, StoreQuery};
 use crate::state::Cluster;
 use crate::upstream::pd;
 use crate::upstream::pd::Lookup;
 use crate::upstream::prometheus;
 use crate::upstream::prometheus::EvalTime;
 use crate::upstream::{Upstream, UpstreamError};
+
+/// How the cluster's curated queries select its series in `prometheus` (a shared one: extra
+/// matchers, its join label) and the rate window of its scrape interval.
+pub(crate) fn query_scope(prometheus: &prometheus::PrometheusClient) -> QueryScope {
+    let selection = prometheus.selection();
+    QueryScope::new(
+        selection.join_label.as_str(),
+        selection
+            .labels
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str())),
+        selection.rate_window(),
+    )
+}
 
 fn prometheus_warning(message: String) -> Warning {
     Warning {
@@ -38,11 +52,12 @@ pub(crate) async fn join_store_metrics(
         ))];
     };
     let instances = normalize::metric_instances(stores);
-    let Some(matcher) = instance_matcher(instances.iter().map(String::as_str)) else {
+    let scope = query_scope(prometheus);
+    let Some(matcher) = scope.matcher(instances.iter().map(String::as_str)) else {
         return Vec::new();
     };
     let answers = join_all(StoreQuery::ALL.map(|q| {
-        let promql = q.promql(&matcher);
+        let promql = q.promql(&scope, &matcher);
         async move { (q, prometheus.query(&promql, time).await) }
     }))
     .await;
@@ -61,7 +76,7 @@ pub(crate) async fn join_store_metrics(
         .map(|(q, answer)| match answer {
             Ok(envelope) => {
                 warnings.extend(normalize::sample::warnings(&envelope));
-                (q, Some(InstantIndex::new(&envelope)))
+                (q, Some(InstantIndex::new(&envelope, scope.join_label())))
             }
             Err(e) => {
                 warnings.push(prometheus_warning(format!(
@@ -118,10 +133,11 @@ pub(crate) async fn store_series(
         }
     };
     let mut warnings = Vec::new();
-    let answers = match instance.as_deref().and_then(|i| instance_matcher([i])) {
+    let scope = query_scope(prometheus);
+    let answers = match instance.as_deref().and_then(|i| scope.matcher([i])) {
         Some(matcher) => {
             let answers = join_all(StoreQuery::ALL.map(|q| {
-                let promql = q.promql(&matcher);
+                let promql = q.promql(&scope, &matcher);
                 async move { (q, prometheus.query_range(&promql, range).await) }
             }))
             .await;

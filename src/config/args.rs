@@ -114,6 +114,35 @@ pub struct ServeArgs {
     #[arg(long, env = "TIKV_LENS_PROMETHEUS", conflicts_with = "config")]
     pub prometheus: Option<String>,
 
+    /// A label matcher every curated query of the single cluster carries, NAME=VALUE
+    /// (repeatable; comma-separated in the environment), for a Prometheus shared by clusters.
+    #[arg(
+        long,
+        env = "TIKV_LENS_PROMETHEUS_LABELS",
+        value_delimiter = ',',
+        value_name = "NAME=VALUE",
+        conflicts_with = "config"
+    )]
+    pub prometheus_label: Vec<String>,
+
+    /// The label holding a store's status address in Prometheus (default: instance).
+    #[arg(
+        long,
+        env = "TIKV_LENS_PROMETHEUS_JOIN_LABEL",
+        value_name = "NAME",
+        conflicts_with = "config"
+    )]
+    pub prometheus_join_label: Option<String>,
+
+    /// How often Prometheus scrapes TiKV (default: 15s); rate windows are max(4 x this, 1m).
+    #[arg(
+        long,
+        env = "TIKV_LENS_PROMETHEUS_SCRAPE_INTERVAL",
+        value_name = "DURATION",
+        conflicts_with = "config"
+    )]
+    pub prometheus_scrape_interval: Option<String>,
+
     /// Name of the single cluster, as it appears in /api/v1/clusters/{cluster}.
     #[arg(
         long,

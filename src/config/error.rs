@@ -42,6 +42,9 @@ pub enum ConfigError {
     /// A token file or a CORS origin is unusable.
     #[error("invalid access settings: {0}")]
     Access(String),
+    /// A cluster's Prometheus labels, join label or scrape interval is invalid.
+    #[error("cluster {cluster:?}: invalid Prometheus selection: {message}")]
+    PrometheusSelection { cluster: String, message: String },
     /// A cache TTL is unknown or not a duration.
     #[error("invalid cache settings: {0}")]
     Cache(String),

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use super::ConfigError;
 use crate::security::{Naming, RawSecurity};
+use crate::upstream::prometheus::{LabelName, SeriesSelection};
 
 /// The multi-cluster TOML file.
 #[derive(Debug, Deserialize)]
@@ -24,6 +25,16 @@ pub(super) struct FileCluster {
     pub(super) pd: Vec<String>,
     #[serde(default)]
     pub(super) prometheus: Option<String>,
+    /// Equality matchers every curated query carries (`{ tidb_cluster = "prod" }`), for a
+    /// Prometheus shared by several clusters.
+    #[serde(default)]
+    pub(super) prometheus_labels: std::collections::BTreeMap<String, String>,
+    /// The label that holds a store's status address (default `instance`).
+    #[serde(default)]
+    pub(super) prometheus_join_label: Option<String>,
+    /// Prometheus' scrape interval for TiKV (`"15s"`, the default; `"30s"`, `"1m"`).
+    #[serde(default)]
+    pub(super) prometheus_scrape_interval: Option<String>,
     /// TTLs as durations (`"2s"`, `"500ms"`, `"0s"`); absent ones keep their defaults.
     #[serde(default)]
     pub(super) cache: std::collections::BTreeMap<String, String>,
@@ -61,6 +72,9 @@ impl FileCluster {
             pd,
             prometheus,
             cache: Default::default(),
+            prometheus_labels: Default::default(),
+            prometheus_join_label: None,
+            prometheus_scrape_interval: None,
             pd_ca: None,
             pd_cert: None,
             pd_key: None,
@@ -70,6 +84,46 @@ impl FileCluster {
             prometheus_password_file: None,
             flags: Some(flags),
         }
+    }
+
+    /// The series of a shared Prometheus that are this cluster's, checked: label names must be
+    /// Prometheus label names, the scrape interval a duration above zero.
+    pub(super) fn prometheus_selection(&self) -> Result<SeriesSelection, ConfigError> {
+        let invalid = |message: String| ConfigError::PrometheusSelection {
+            cluster: self.name.clone(),
+            message,
+        };
+        let mut selection = SeriesSelection::default();
+        for (name, value) in &self.prometheus_labels {
+            let name =
+                LabelName::parse(name).map_err(|e| invalid(format!("prometheus_labels: {e}")))?;
+            selection.labels.push((name, value.clone()));
+        }
+        if let Some(join) = &self.prometheus_join_label {
+            selection.join_label = LabelName::parse(join)
+                .map_err(|e| invalid(format!("prometheus_join_label: {e}")))?;
+        }
+        if selection
+            .labels
+            .iter()
+            .any(|(name, _)| *name == selection.join_label)
+        {
+            return Err(invalid(format!(
+                "prometheus_labels: {:?} is the join label; it selects the stores already",
+                selection.join_label.as_str()
+            )));
+        }
+        if let Some(interval) = &self.prometheus_scrape_interval {
+            selection.scrape_interval = humantime::parse_duration(interval.trim())
+                .ok()
+                .filter(|d| !d.is_zero())
+                .ok_or_else(|| {
+                    invalid(format!(
+                        "prometheus_scrape_interval: {interval:?} is not a duration above zero (e.g. \"15s\", \"1m\")"
+                    ))
+                })?;
+        }
+        Ok(selection)
     }
 
     /// The security settings as given, and how to name them in messages.

@@ -17,6 +17,7 @@ use super::file::{FileCluster, load_file};
 use crate::budget::MemoryBudget;
 use crate::security::{ClusterSecurity, RawSecurity};
 use crate::tls::CertKey;
+use crate::upstream::prometheus::SeriesSelection;
 use crate::upstream::{CacheTtls, UpstreamLimits};
 
 /// The validated configuration `tikv-lens serve` runs with.
@@ -70,6 +71,9 @@ pub struct ClusterConfig {
     pub cache: CacheTtls,
     /// CAs, PD's client certificate and Prometheus' credentials; the default is none.
     pub security: ClusterSecurity,
+    /// Which series of the Prometheus are this cluster's (extra matchers, the join label) and
+    /// its scrape interval; the default is a Prometheus of this cluster alone, `instance`, 15s.
+    pub prometheus_selection: SeriesSelection,
 }
 
 impl ServeTlsArgs {
@@ -96,12 +100,32 @@ impl ServeArgs {
             None if self.pd.iter().all(|u| u.trim().is_empty()) => {
                 return Err(ConfigError::NoCluster);
             }
-            None => vec![FileCluster::from_flags(
-                self.cluster.clone(),
-                self.pd.clone(),
-                self.prometheus.clone(),
-                self.raw_security(),
-            )],
+            None => {
+                let mut cluster = FileCluster::from_flags(
+                    self.cluster.clone(),
+                    self.pd.clone(),
+                    self.prometheus.clone(),
+                    self.raw_security(),
+                );
+                for pair in self
+                    .prometheus_label
+                    .iter()
+                    .filter(|p| !p.trim().is_empty())
+                {
+                    let Some((name, value)) = pair.split_once('=') else {
+                        return Err(ConfigError::PrometheusSelection {
+                            cluster: self.cluster.clone(),
+                            message: format!("--prometheus-label {pair:?}: expected NAME=VALUE"),
+                        });
+                    };
+                    cluster
+                        .prometheus_labels
+                        .insert(name.trim().to_owned(), value.to_owned());
+                }
+                cluster.prometheus_join_label = self.prometheus_join_label.clone();
+                cluster.prometheus_scrape_interval = self.prometheus_scrape_interval.clone();
+                vec![cluster]
+            }
         };
         let config_dir = self
             .config
@@ -243,12 +267,14 @@ fn validate_clusters(
             let (raw, naming) = c.raw_security(config_dir);
             let security = raw.validate(&naming)?;
             security.check_urls(&naming, &pd_endpoints, prometheus.as_ref())?;
+            let prometheus_selection = c.prometheus_selection()?;
             Ok(ClusterConfig {
                 name: c.name,
                 pd_endpoints,
                 prometheus,
                 cache,
                 security,
+                prometheus_selection,
             })
         })
         .collect()
@@ -354,6 +380,41 @@ mod tests {
             "http://pd-1:2379/"
         );
         assert!(cfg.clusters[0].prometheus.is_none());
+    }
+
+    #[test]
+    fn shared_prometheus_from_flags() {
+        let cfg = serve(&[
+            "--pd",
+            "http://pd-0:2379",
+            "--prometheus-label",
+            "tidb_cluster=prod",
+            "--prometheus-label",
+            "k8s_cluster=eu1,x=a=b",
+            "--prometheus-join-label",
+            "pod_address",
+            "--prometheus-scrape-interval",
+            "1m",
+        ])
+        .unwrap();
+        let selection = &cfg.clusters[0].prometheus_selection;
+        let labels: Vec<(&str, &str)> = selection
+            .labels
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                ("k8s_cluster", "eu1"),
+                ("tidb_cluster", "prod"),
+                ("x", "a=b")
+            ]
+        );
+        assert_eq!(selection.join_label.as_str(), "pod_address");
+        assert_eq!(selection.rate_window(), Duration::from_secs(240));
+        let err = serve(&["--pd", "http://pd-0:2379", "--prometheus-label", "prod"]).unwrap_err();
+        assert!(err.to_string().contains("expected NAME=VALUE"), "{err}");
     }
 
     #[test]
@@ -464,6 +525,84 @@ cache = { stores = "500ms", prometheus_past = "10m" }
 
         let missing = serve(&["--config", dir.join("absent.toml").to_str().unwrap()]).unwrap_err();
         assert!(matches!(missing, ConfigError::Read { .. }));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn shared_prometheus_selection_from_the_file() {
+        let dir =
+            std::env::temp_dir().join(format!("tikv-lens-config-selection-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("shared.toml");
+        std::fs::write(
+            &path,
+            r#"
+[[clusters]]
+name = "prod"
+pd = ["http://pd-prod:2379"]
+prometheus = "http://mimir:8080/prometheus"
+prometheus_labels = { tidb_cluster = "prod", k8s_cluster = "eu1" }
+prometheus_join_label = "pod_address"
+prometheus_scrape_interval = "30s"
+
+[[clusters]]
+name = "alone"
+pd = ["http://pd-alone:2379"]
+"#,
+        )
+        .unwrap();
+        let cfg = serve(&["--config", path.to_str().unwrap()]).unwrap();
+        let prod = &cfg.clusters[0].prometheus_selection;
+        let labels: Vec<(&str, &str)> = prod
+            .labels
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(labels, [("k8s_cluster", "eu1"), ("tidb_cluster", "prod")]);
+        assert_eq!(prod.join_label.as_str(), "pod_address");
+        assert_eq!(prod.scrape_interval, Duration::from_secs(30));
+        assert_eq!(prod.rate_window(), Duration::from_secs(120));
+        assert_eq!(
+            cfg.clusters[1].prometheus_selection,
+            SeriesSelection::default()
+        );
+
+        for (line, needle) in [
+            (
+                "prometheus_labels = { \"tidb-cluster\" = \"prod\" }",
+                "\"tidb-cluster\" is not a Prometheus label name",
+            ),
+            (
+                "prometheus_join_label = \"1nstance\"",
+                "prometheus_join_label",
+            ),
+            ("prometheus_join_label = \"__address__\"", "reserved"),
+            (
+                "prometheus_labels = { instance = \"x\" }",
+                "is the join label",
+            ),
+            (
+                "prometheus_scrape_interval = \"soon\"",
+                "prometheus_scrape_interval",
+            ),
+            ("prometheus_scrape_interval = \"0s\"", "above zero"),
+        ] {
+            let bad = dir.join("bad.toml");
+            std::fs::write(
+                &bad,
+                format!("[[clusters]]\nname='a'\npd=['http://x']\n{line}\n"),
+            )
+            .unwrap();
+            let err = serve(&["--config", bad.to_str().unwrap()]).unwrap_err();
+            assert!(
+                matches!(err, ConfigError::PrometheusSelection { .. }),
+                "{line}: {err}"
+            );
+            let message = err.to_string();
+            assert!(message.contains(needle), "{line}: {message}");
+            assert!(message.starts_with("cluster \"a\": "), "{message}");
+            assert!(!message.contains('\n'), "one line: {message}");
+        }
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -27,7 +27,8 @@ pub struct Problem {
     /// What happened in this case, for a human: the bad parameter and value, or what the
     /// upstream said.
     pub detail: String,
-    /// The query or path parameter at fault, for 400 answers; otherwise `null`.
+    /// The query or path parameter at fault, for 400 answers and for PromQL the upstream could
+    /// not execute (422, `query`); otherwise `null`.
     pub parameter: Option<String>,
     /// The upstream (`pd` or `prometheus`) that caused the problem, or `null` when none did.
     pub upstream: Option<String>,
@@ -84,7 +85,9 @@ problem_types! {
     BadParameter => ("bad-parameter", 400, "Bad parameter",
         "A path or query parameter is malformed or out of range; `parameter` names it."),
     BadQuery => ("bad-query", 400, "Query rejected",
-        "Prometheus rejected the PromQL (`bad_data`); `detail` has Prometheus' message."),
+        "Prometheus (or Thanos, Mimir, VictoriaMetrics) rejected the PromQL or its time \
+         arguments (`bad_data`; VictoriaMetrics' 422 parse errors); `parameter` names the \
+         argument, `detail` has the backend's message."),
     Unauthorized => ("unauthorized", 401, "Unauthorized",
         "Bearer tokens are configured and the request has none, or not a valid one."),
     UnknownCluster => ("unknown-cluster", 404, "Unknown cluster",
@@ -101,7 +104,8 @@ problem_types! {
     MethodNotAllowed => ("method-not-allowed", 405, "Method not allowed",
         "Only GET and HEAD are served (and OPTIONS for CORS preflights)."),
     QueryExecutionFailed => ("query-execution-failed", 422, "Query could not be executed",
-        "Prometheus could not execute the PromQL (`execution`, e.g. many-to-many matching)."),
+        "Prometheus could not execute the PromQL (`execution`, e.g. many-to-many matching, or \
+         a VictoriaMetrics 422 other than a parse error); `parameter` is `query`."),
     RateLimited => ("rate-limited", 429, "Too many requests",
         "The client address made more requests per second than the rate limit allows; \
          `Retry-After` says when to try again."),

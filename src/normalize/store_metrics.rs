@@ -1,4 +1,5 @@
-//! Stores joined to their Prometheus metrics, on `status_address` = `instance`.
+//! Stores joined to their Prometheus metrics, on `status_address` = the join label
+//! (`instance` unless configured).
 
 use std::collections::HashMap;
 
@@ -11,13 +12,14 @@ use crate::promql::StoreQuery;
 use crate::upstream::prometheus::RangeParams;
 use crate::upstream::prometheus::wire::{Envelope, QueryData};
 
-/// Finite values of one instant answer, by `(instance, type)` (`type` is `""` when absent).
+/// Finite values of one instant answer, by `(join label, type)` (`type` is `""` when absent).
 #[derive(Debug, Default)]
 pub(crate) struct InstantIndex(HashMap<(String, String), f64>);
 
 impl InstantIndex {
-    /// Indexes a vector answer; non-finite values are left out (they read as `null`).
-    pub(crate) fn new(envelope: &Envelope) -> Self {
+    /// Indexes a vector answer by the value of `join_label`; non-finite values are left out
+    /// (they read as `null`).
+    pub(crate) fn new(envelope: &Envelope, join_label: &str) -> Self {
         let mut index = HashMap::new();
         if let Some(QueryData::Vector(samples)) = &envelope.data {
             for s in samples {
@@ -29,7 +31,7 @@ impl InstantIndex {
                 else {
                     continue;
                 };
-                let instance = s.metric.get("instance").cloned().unwrap_or_default();
+                let instance = s.metric.get(join_label).cloned().unwrap_or_default();
                 let kind = s.metric.get("type").cloned().unwrap_or_default();
                 index.insert((instance, kind), v);
             }
@@ -106,8 +108,13 @@ pub fn is_empty(m: &StoreMetrics) -> bool {
 /// Cluster-wide metrics from the answers of the two cluster queries.
 pub(crate) fn cluster_metrics(rate: Option<&Envelope>, p99: Option<&Envelope>) -> ClusterMetrics {
     ClusterMetrics {
-        grpc_requests_per_second: rate.map(InstantIndex::new).and_then(|i| i.single()),
-        grpc_p99_latency_seconds: p99.map(InstantIndex::new).and_then(|i| i.single()),
+        // Cluster-wide sums have no labels: any join label indexes their one sample.
+        grpc_requests_per_second: rate
+            .map(|e| InstantIndex::new(e, "instance"))
+            .and_then(|i| i.single()),
+        grpc_p99_latency_seconds: p99
+            .map(|e| InstantIndex::new(e, "instance"))
+            .and_then(|i| i.single()),
     }
 }
 
@@ -176,8 +183,11 @@ mod tests {
                 {"metric":{"instance":"tikv-0:20180","type":"used"},"value":[1,"4.7e10"]}]}}"#,
         );
         let answers = vec![
-            (StoreQuery::Cpu, Some(InstantIndex::new(&cpu))),
-            (StoreQuery::StoreSizes, Some(InstantIndex::new(&sizes))),
+            (StoreQuery::Cpu, Some(InstantIndex::new(&cpu, "instance"))),
+            (
+                StoreQuery::StoreSizes,
+                Some(InstantIndex::new(&sizes, "instance")),
+            ),
             (StoreQuery::Memory, None),
         ];
         let m0 = store_metrics("tikv-0:20180", &answers);

@@ -46,6 +46,7 @@ async fn every_api_endpoint_answers_on_the_demo_cluster() {
         prometheus: Some(prom_url.parse().unwrap()),
         cache: CacheTtls::uncached(),
         security: Default::default(),
+        prometheus_selection: Default::default(),
     };
     let lens = Lens::start(vec![cluster], test_limits()).await;
     let t = now.as_second();

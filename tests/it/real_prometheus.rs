@@ -10,7 +10,7 @@ use crate::support::{FakePd, Lens, PD_JSON, real_prometheus, test_limits};
 
 /// PD's `/stores` for the history's stores (PD v8.5 shape, from the store_1.json fixture):
 /// ids 1, 4, 5, 6 with status addresses `tikv-<i>:20180`; the dead one (id 6) is Down.
-fn stores_body() -> Vec<u8> {
+pub(crate) fn stores_body() -> Vec<u8> {
     let template: Value = serde_json::from_slice(&crate::support::fixture("store_1.json")).unwrap();
     let stores: Vec<Value> = (0..history::STORES)
         .map(|i| {
@@ -28,7 +28,7 @@ fn stores_body() -> Vec<u8> {
     serde_json::to_vec_pretty(&json!({"count": stores.len(), "stores": stores})).unwrap()
 }
 
-async fn lens_with(prometheus_url: &str) -> (FakePd, Lens) {
+pub(crate) async fn lens_with(prometheus_url: &str) -> (FakePd, Lens) {
     let pd = FakePd::start().await;
     pd.serve_v85_cluster();
     pd.serve(
@@ -45,18 +45,19 @@ async fn lens_with(prometheus_url: &str) -> (FakePd, Lens) {
         prometheus: Some(prometheus_url.parse().unwrap()),
         cache: tikv_lens::upstream::CacheTtls::uncached(),
         security: Default::default(),
+        prometheus_selection: Default::default(),
     };
     let lens = Lens::start(vec![cluster], test_limits()).await;
     (pd, lens)
 }
 
-fn close(actual: &Value, expected: f64) -> bool {
+pub(crate) fn close(actual: &Value, expected: f64) -> bool {
     actual
         .as_f64()
         .is_some_and(|a| (a - expected).abs() <= expected.abs() * 1e-9 + 1e-12)
 }
 
-fn by_instance(series: &Value) -> Vec<(String, &Value)> {
+pub(crate) fn by_instance(series: &Value) -> Vec<(String, &Value)> {
     let mut out: Vec<(String, &Value)> = series
         .as_array()
         .unwrap()
@@ -341,6 +342,6 @@ async fn prometheus_killed_mid_run_leaves_pd_answers_intact() {
     assert_eq!(query.problem(503)["upstream"], "prometheus");
 }
 
-fn urlencode(s: &str) -> String {
+pub(crate) fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }

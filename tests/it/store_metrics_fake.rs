@@ -798,3 +798,64 @@ async fn overview_without_prometheus_has_null_metrics() {
     assert_eq!(body["metrics"], Value::Null);
     assert!(body["cluster_id"].is_string());
 }
+
+/// A cluster of a shared Prometheus: every curated query (the store list's and the overview's)
+/// carries the cluster's matchers, groups and selects by its join label, and rates over
+/// `max(4 × scrape interval, 1m)`.
+#[tokio::test]
+async fn a_shared_prometheus_cluster_scopes_every_curated_query() {
+    use tikv_lens::upstream::prometheus::{LabelName, SeriesSelection};
+
+    let pd = FakePd::start().await;
+    pd.serve_v85_cluster();
+    pd.serve(
+        STORES,
+        Canned::new(200, PD_JSON, stores_body("stores.json")),
+    );
+    pd.serve(
+        STORES_ALL_STATES,
+        Canned::new(200, PD_JSON, stores_body("stores_state_0_1_2.json")),
+    );
+    let prom = FakePrometheus::start().await;
+    prom.answer_with(QUERY, |_| {
+        prom_json(r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#)
+    });
+    let mut config = crate::support::fake_prometheus::cluster_with_prometheus(
+        "default",
+        &[pd.url()],
+        &prom.url(),
+    );
+    config.prometheus_selection = SeriesSelection {
+        labels: vec![
+            (LabelName::parse("k8s_cluster").unwrap(), "eu1".to_owned()),
+            (
+                LabelName::parse("tidb_cluster").unwrap(),
+                r#"p"rod"#.to_owned(),
+            ),
+        ],
+        join_label: LabelName::parse("pod_address").unwrap(),
+        scrape_interval: std::time::Duration::from_secs(30),
+    };
+    let lens = Lens::start(vec![config], test_limits()).await;
+
+    lens.get(LIST_WITH_METRICS).await.ok();
+    lens.get(OVERVIEW).await.ok();
+
+    let received = prom.received_on(QUERY);
+    assert_eq!(received.len(), 6 + 2, "six store queries, two cluster ones");
+    let scoped = r#"{k8s_cluster="eu1",tidb_cluster="p\"rod",pod_address=~"tikv-0:20180|tikv-1:20180|tikv-2:20180""#;
+    for r in &received {
+        let q = r.query();
+        assert!(q.contains(scoped), "{q}");
+        assert!(!q.contains("instance"), "{q}");
+        if q.contains("rate(") {
+            assert!(q.contains("[2m]") && !q.contains("[1m]"), "{q}");
+        }
+        if q.contains(" by (") && !q.starts_with("histogram_quantile(0.99, sum by (le) ") {
+            assert!(
+                q.contains("pod_address)") || q.contains("pod_address, type)"),
+                "{q}"
+            );
+        }
+    }
+}

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use url::Url;
 
-use super::wire;
+use super::{SeriesSelection, wire};
 use crate::upstream::cache::{ReadKind, ResponseCache};
 use crate::upstream::http::{body_excerpt, decode_json, exchange};
 use crate::upstream::{CacheTtls, Upstream, UpstreamError, UpstreamLimits};
@@ -37,6 +37,8 @@ pub struct PrometheusClient {
     /// Queries in flight at most; more wait, up to the deadline.
     permits: tokio::sync::Semaphore,
     max_concurrency: usize,
+    /// Which of this Prometheus' series are the cluster's.
+    selection: SeriesSelection,
 }
 
 /// When an instant query is evaluated: Prometheus' "now", or a Unix time in milliseconds.
@@ -62,6 +64,7 @@ impl PrometheusClient {
         limits: UpstreamLimits,
         ttls: CacheTtls,
         cache: ResponseCache,
+        selection: SeriesSelection,
     ) -> Self {
         Self {
             http,
@@ -72,6 +75,7 @@ impl PrometheusClient {
             ttls,
             permits: tokio::sync::Semaphore::new(limits.prometheus_max_concurrency),
             max_concurrency: limits.prometheus_max_concurrency,
+            selection,
         }
     }
 
@@ -91,6 +95,11 @@ impl PrometheusClient {
 
     pub fn base(&self) -> &Url {
         &self.base
+    }
+
+    /// Which of this Prometheus' series are the cluster's.
+    pub fn selection(&self) -> &SeriesSelection {
+        &self.selection
     }
 
     /// `/api/v1/query`.

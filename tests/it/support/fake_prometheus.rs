@@ -300,6 +300,7 @@ pub(crate) fn cluster_with_prometheus(
         prometheus: Some(prometheus_url.parse().unwrap()),
         cache: tikv_lens::upstream::CacheTtls::uncached(),
         security: Default::default(),
+        prometheus_selection: Default::default(),
     }
 }
 

@@ -393,6 +393,7 @@ pub(crate) fn cluster(name: &str, pd_urls: &[String]) -> ClusterConfig {
         prometheus: None,
         cache: tikv_lens::upstream::CacheTtls::uncached(),
         security: Default::default(),
+        prometheus_selection: Default::default(),
     }
 }
 
@@ -468,6 +469,7 @@ pub(crate) fn fixture_json(name: &str) -> serde_json::Value {
 }
 
 pub(crate) mod real_prometheus;
+pub(crate) mod real_victoria;
 pub(crate) mod schema;
 pub(crate) mod tikv_history;
 

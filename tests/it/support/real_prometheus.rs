@@ -143,15 +143,20 @@ fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
 }
 
 pub(crate) fn find_binary(name: &str) -> PathBuf {
+    find_binary_or(name, HOW_TO_INSTALL)
+}
+
+/// `name` on `PATH` (or in `/usr/bin`, `/usr/sbin`); panics with `how_to_install` when missing.
+pub(crate) fn find_binary_or(name: &str, how_to_install: &str) -> PathBuf {
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)
         .chain([PathBuf::from("/usr/bin"), PathBuf::from("/usr/sbin")])
         .map(|dir| dir.join(name))
         .find(|candidate| candidate.is_file())
-        .unwrap_or_else(|| panic!("{name} not found: {HOW_TO_INSTALL}"))
+        .unwrap_or_else(|| panic!("{name} not found: {how_to_install}"))
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -159,7 +164,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn scratch_dir(what: &str) -> PathBuf {
+pub(crate) fn scratch_dir(what: &str) -> PathBuf {
     static COUNTER: Mutex<u32> = Mutex::new(0);
     let n = {
         let mut c = COUNTER.lock().unwrap();
