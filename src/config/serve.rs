@@ -68,6 +68,8 @@ pub struct ClusterConfig {
     pub prometheus: Option<Url>,
     /// How long upstream answers are reused.
     pub cache: CacheTtls,
+    /// The thresholds of the health checks; the default unless the file sets them.
+    pub checks: crate::normalize::CheckThresholds,
     /// CAs, PD's client certificate and Prometheus' credentials; the default is none.
     pub security: ClusterSecurity,
 }
@@ -240,6 +242,7 @@ fn validate_clusters(
                 Some(u) => Some(parse_base_url(&c.name, "Prometheus", u)?),
             };
             let cache = parse_cache_ttls(&c.name, &c.cache)?;
+            let checks = c.checks.validate(&c.name)?;
             let (raw, naming) = c.raw_security(config_dir);
             let security = raw.validate(&naming)?;
             security.check_urls(&naming, &pd_endpoints, prometheus.as_ref())?;
@@ -248,6 +251,7 @@ fn validate_clusters(
                 pd_endpoints,
                 prometheus,
                 cache,
+                checks,
                 security,
             })
         })
