@@ -709,3 +709,431 @@ fn join_ids(ids: &[PdId]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+#[cfg(test)]
+mod tests {
+    //! Every check driven into each status it can have, from normalized values.
+
+    use super::*;
+    use crate::model::{BlockerKind, Meta, SchedulerConfig, StoreResolvedTs};
+    use crate::upstream::pd::wire;
+
+    const NOW: &str = "2025-03-10T08:20:00Z";
+
+    fn now() -> Timestamp {
+        NOW.parse().unwrap()
+    }
+
+    /// A store as PD v8.5 writes it: `heartbeat` seconds before [`NOW`].
+    fn store(
+        id: u64,
+        state: &str,
+        version: &str,
+        labels: &[(&str, &str)],
+        capacity_gib: u64,
+        available_gib: u64,
+        heartbeat_ago: i64,
+    ) -> Store {
+        let labels: Vec<_> = labels
+            .iter()
+            .map(|(k, v)| serde_json::json!({"key": k, "value": v}))
+            .collect();
+        let heartbeat = now() - jiff::SignedDuration::from_secs(heartbeat_ago);
+        let json = serde_json::json!({
+            "store": {"id": id, "address": format!("tikv-{id}:20160"), "labels": labels,
+                      "version": version, "state_name": state, "node_state": 1},
+            "status": {"capacity": format!("{capacity_gib}GiB"), "available": format!("{available_gib}GiB"),
+                       "last_heartbeat_ts": heartbeat.to_string()}
+        });
+        let wire: wire::StoreInfo = serde_json::from_value(json).unwrap();
+        super::super::store(wire).unwrap()
+    }
+
+    fn up(id: u64) -> Store {
+        store(id, "Up", "8.5.1", &[("zone", "z1")], 100, 80, 5)
+    }
+
+    fn t() -> CheckThresholds {
+        CheckThresholds::default()
+    }
+
+    #[test]
+    fn store_down_every_status() {
+        let ok = store_down(Some(&[up(1), up(2)]), Some(1800.0), now());
+        assert_eq!(ok.status, CheckStatus::Ok);
+        let disconnected = store(3, "Disconnected", "8.5.1", &[], 100, 80, 600);
+        let warning = store_down(Some(&[up(1), disconnected.clone()]), Some(1800.0), now());
+        assert_eq!(warning.status, CheckStatus::Warning, "{warning:?}");
+        assert_eq!(warning.evidence.store_ids, vec![PdId(3)]);
+        let until = warning.evidence.values["seconds_until_down"];
+        assert!((until - 1200.0).abs() < 1.0, "{until}");
+        let down = store(4, "Down", "8.5.1", &[], 100, 80, 4000);
+        let critical = store_down(Some(&[up(1), disconnected, down]), Some(1800.0), now());
+        assert_eq!(critical.status, CheckStatus::Critical);
+        assert_eq!(critical.evidence.store_ids, vec![PdId(4), PdId(3)]);
+        assert_eq!(critical.evidence.values["down_stores"], 1.0);
+        assert_eq!(
+            store_down(None, Some(1800.0), now()).status,
+            CheckStatus::Unknown
+        );
+    }
+
+    #[test]
+    fn pd_members_every_status() {
+        let members = |leader: bool, health: &[bool]| MemberHealth {
+            leader: leader.then(|| "pd-1".to_owned()),
+            members: health
+                .iter()
+                .enumerate()
+                .map(|(i, h)| (format!("pd-{}", i + 1), *h))
+                .collect(),
+        };
+        assert_eq!(
+            pd_members(Some(&members(true, &[true; 3]))).status,
+            CheckStatus::Ok
+        );
+        let warning = pd_members(Some(&members(true, &[true, false, true])));
+        assert_eq!(warning.status, CheckStatus::Warning);
+        assert_eq!(warning.evidence.names, ["pd-2"]);
+        assert_eq!(
+            pd_members(Some(&members(false, &[true; 3]))).status,
+            CheckStatus::Critical
+        );
+        assert_eq!(
+            pd_members(Some(&members(true, &[false; 3]))).status,
+            CheckStatus::Critical
+        );
+        assert_eq!(pd_members(None).status, CheckStatus::Unknown);
+    }
+
+    #[test]
+    fn region_health_every_status() {
+        let counts = |miss, down, pending| RegionHealthCounts {
+            miss_peer: Some(miss),
+            extra_peer: Some(0),
+            down_peer: Some(down),
+            pending_peer: Some(pending),
+            offline_peer: Some(0),
+            learner_peer: Some(0),
+            empty: Some(0),
+            oversized: Some(0),
+            undersized: Some(0),
+        };
+        assert_eq!(
+            region_health(Some(&counts(0, 0, 0)), &t()).status,
+            CheckStatus::Ok
+        );
+        let warning = region_health(Some(&counts(1, 2, 3)), &t());
+        assert_eq!(warning.status, CheckStatus::Warning);
+        assert_eq!(warning.evidence.values["unhealthy_regions"], 6.0);
+        assert_eq!(
+            region_health(Some(&counts(400, 400, 200)), &t()).status,
+            CheckStatus::Critical
+        );
+        let mut partial = counts(0, 0, 0);
+        partial.down_peer = None;
+        assert_eq!(
+            region_health(Some(&partial), &t()).status,
+            CheckStatus::Unknown
+        );
+        assert_eq!(region_health(None, &t()).status, CheckStatus::Unknown);
+        let strict = CheckThresholds {
+            unhealthy_regions_warning: 10,
+            unhealthy_regions_critical: 20,
+            ..t()
+        };
+        assert_eq!(
+            region_health(Some(&counts(1, 2, 3)), &strict).status,
+            CheckStatus::Ok
+        );
+        assert_eq!(
+            region_health(Some(&counts(10, 10, 0)), &strict).status,
+            CheckStatus::Critical
+        );
+    }
+
+    fn scheduler(
+        name: &str,
+        kind: SchedulerKind,
+        status: SchedulerStatus,
+        stores: &[u64],
+    ) -> Scheduler {
+        Scheduler {
+            name: name.to_owned(),
+            kind,
+            status: Some(status),
+            paused_at: None,
+            paused_until: None,
+            config: (!stores.is_empty()).then(|| SchedulerConfig {
+                store_ids: Some(stores.iter().copied().map(PdId).collect()),
+                batch: None,
+                recovery_duration_seconds: None,
+            }),
+        }
+    }
+
+    fn balance() -> Vec<Scheduler> {
+        vec![
+            scheduler(
+                "balance-leader-scheduler",
+                SchedulerKind::BalanceLeader,
+                SchedulerStatus::Running,
+                &[],
+            ),
+            scheduler(
+                "balance-region-scheduler",
+                SchedulerKind::BalanceRegion,
+                SchedulerStatus::Running,
+                &[],
+            ),
+        ]
+    }
+
+    #[test]
+    fn leader_schedulers_every_status() {
+        assert_eq!(leader_schedulers(Some(&balance())).status, CheckStatus::Ok);
+        let mut with = balance();
+        with.push(scheduler(
+            "evict-leader-scheduler",
+            SchedulerKind::EvictLeader,
+            SchedulerStatus::Running,
+            &[5, 2],
+        ));
+        with.push(scheduler(
+            "grant-leader-scheduler",
+            SchedulerKind::GrantLeader,
+            SchedulerStatus::Paused,
+            &[7],
+        ));
+        let warning = leader_schedulers(Some(&with));
+        assert_eq!(warning.status, CheckStatus::Warning);
+        assert_eq!(warning.evidence.store_ids, vec![PdId(2), PdId(5), PdId(7)]);
+        assert_eq!(
+            warning.evidence.names,
+            ["evict-leader-scheduler", "grant-leader-scheduler"]
+        );
+        assert_eq!(leader_schedulers(None).status, CheckStatus::Unknown);
+    }
+
+    #[test]
+    fn balance_paused_every_status() {
+        assert_eq!(balance_paused(Some(&balance())).status, CheckStatus::Ok);
+        let mut paused = balance();
+        paused[1].status = Some(SchedulerStatus::Paused);
+        let warning = balance_paused(Some(&paused));
+        assert_eq!(warning.status, CheckStatus::Warning);
+        assert_eq!(warning.evidence.names, ["balance-region-scheduler"]);
+        let removed = balance_paused(Some(&balance()[..1]));
+        assert_eq!(removed.status, CheckStatus::Warning);
+        assert_eq!(balance_paused(None).status, CheckStatus::Unknown);
+    }
+
+    #[test]
+    fn scale_in_blocked_every_status() {
+        let name = |b: &Blocker| format!("{:?}", b.kind);
+        let removal = |id, blockers: Option<Vec<Blocker>>| Removal {
+            store_id: PdId(id),
+            blockers,
+        };
+        assert_eq!(scale_in_blocked(Some(&[]), name).status, CheckStatus::Ok);
+        assert_eq!(
+            scale_in_blocked(Some(&[removal(1, Some(vec![]))]), name).status,
+            CheckStatus::Ok
+        );
+        let blocker = Blocker {
+            kind: BlockerKind::NotEnoughStores,
+            message: "3 replicas, 2 stores".into(),
+            source: "/pd/api/v1/config/replicate".into(),
+        };
+        let critical = scale_in_blocked(
+            Some(&[removal(1, Some(vec![blocker])), removal(2, None)]),
+            name,
+        );
+        assert_eq!(critical.status, CheckStatus::Critical);
+        assert_eq!(critical.evidence.store_ids, vec![PdId(1)]);
+        assert_eq!(critical.evidence.names, ["NotEnoughStores"]);
+        assert_eq!(
+            scale_in_blocked(Some(&[removal(2, None)]), name).status,
+            CheckStatus::Unknown
+        );
+        assert_eq!(scale_in_blocked(None, name).status, CheckStatus::Unknown);
+    }
+
+    #[test]
+    fn low_space_every_status() {
+        let used = |id, available| store(id, "Up", "8.5.1", &[], 100, available, 5);
+        assert_eq!(
+            low_space(Some(&[used(1, 50)]), Some(0.8), &t()).status,
+            CheckStatus::Ok
+        );
+        let warning = low_space(Some(&[used(1, 50), used(2, 25)]), Some(0.8), &t());
+        assert_eq!(warning.status, CheckStatus::Warning, "{warning:?}");
+        assert_eq!(warning.evidence.store_ids, vec![PdId(2)]);
+        assert_eq!(warning.evidence.critical_threshold, Some(0.8));
+        let critical = low_space(Some(&[used(1, 15), used(2, 25)]), Some(0.8), &t());
+        assert_eq!(critical.status, CheckStatus::Critical);
+        assert_eq!(critical.evidence.store_ids, vec![PdId(1)]);
+        assert!((critical.evidence.values["max_used_ratio"] - 0.85).abs() < 1e-9);
+        assert_eq!(
+            low_space(Some(&[used(1, 50)]), None, &t()).status,
+            CheckStatus::Unknown
+        );
+        assert_eq!(
+            low_space(None, Some(0.8), &t()).status,
+            CheckStatus::Unknown
+        );
+    }
+
+    #[test]
+    fn version_drift_every_status() {
+        let v = |id, version| store(id, "Up", version, &[], 100, 80, 5);
+        assert_eq!(
+            version_drift(Some(&[v(1, "8.5.1"), v(2, "8.5.1")])).status,
+            CheckStatus::Ok
+        );
+        let tombstone = store(3, "Tombstone", "7.5.0", &[], 100, 80, 5);
+        assert_eq!(
+            version_drift(Some(&[v(1, "8.5.1"), tombstone])).status,
+            CheckStatus::Ok
+        );
+        let warning = version_drift(Some(&[v(1, "8.5.1"), v(2, "8.5.0")]));
+        assert_eq!(warning.status, CheckStatus::Warning);
+        assert_eq!(warning.evidence.names, ["8.5.0", "8.5.1"]);
+        assert_eq!(version_drift(None).status, CheckStatus::Unknown);
+    }
+
+    #[test]
+    fn location_labels_every_status() {
+        let labels = ["zone".to_owned(), "host".to_owned()];
+        let full = store(
+            1,
+            "Up",
+            "8.5.1",
+            &[("zone", "z1"), ("host", "h1")],
+            100,
+            80,
+            5,
+        );
+        let partial = store(2, "Up", "8.5.1", &[("zone", "z2")], 100, 80, 5);
+        assert_eq!(
+            location_labels(Some(&[full.clone()]), Some(&labels)).status,
+            CheckStatus::Ok
+        );
+        assert_eq!(
+            location_labels(Some(&[partial.clone()]), Some(&[])).status,
+            CheckStatus::Ok
+        );
+        let warning = location_labels(Some(&[full, partial]), Some(&labels));
+        assert_eq!(warning.status, CheckStatus::Warning);
+        assert_eq!(warning.evidence.store_ids, vec![PdId(2)]);
+        assert_eq!(
+            location_labels(None, Some(&labels)).status,
+            CheckStatus::Unknown
+        );
+        assert_eq!(
+            location_labels(Some(&[]), None).status,
+            CheckStatus::Unknown
+        );
+    }
+
+    fn gc(age_hours: Option<f64>) -> GcSafePoints {
+        GcSafePoints {
+            cluster: "c".into(),
+            gc_safe_point: None,
+            gc_safe_point_at: None,
+            gc_safe_point_age_seconds: age_hours.map(|h| h * 3600.0),
+            min_service_safe_point: None,
+            min_service_safe_point_at: None,
+            min_service_safe_point_age_seconds: age_hours.map(|h| h * 3600.0),
+            held_back_by: Some("br-backup".into()),
+            service_safe_points: Vec::new(),
+            meta: Meta::observed(now()),
+        }
+    }
+
+    #[test]
+    fn gc_safe_point_age_every_status() {
+        assert_eq!(
+            gc_safe_point_age(Some(&gc(Some(0.2))), &t()).status,
+            CheckStatus::Ok
+        );
+        assert_eq!(
+            gc_safe_point_age(Some(&gc(None)), &t()).status,
+            CheckStatus::Ok
+        );
+        let warning = gc_safe_point_age(Some(&gc(Some(30.0))), &t());
+        assert_eq!(warning.status, CheckStatus::Warning);
+        assert_eq!(warning.evidence.names, ["br-backup"]);
+        assert_eq!(
+            warning.evidence.values["gc_safe_point_age_seconds"],
+            108_000.0
+        );
+        assert_eq!(
+            gc_safe_point_age(Some(&gc(Some(100.0))), &t()).status,
+            CheckStatus::Critical
+        );
+        assert_eq!(gc_safe_point_age(None, &t()).status, CheckStatus::Unknown);
+        let relaxed = CheckThresholds {
+            gc_age_warning: Duration::from_secs(48 * 3600),
+            ..t()
+        };
+        assert_eq!(
+            gc_safe_point_age(Some(&gc(Some(30.0))), &relaxed).status,
+            CheckStatus::Ok
+        );
+    }
+
+    fn resolved(lag: Option<f64>) -> ResolvedTs {
+        ResolvedTs {
+            cluster: "c".into(),
+            min_resolved_ts: None,
+            min_resolved_ts_at: None,
+            lag_seconds: lag,
+            is_real_time: true,
+            persist_interval_seconds: Some(1.0),
+            stores: Some(vec![StoreResolvedTs {
+                store_id: PdId(9),
+                min_resolved_ts: None,
+                min_resolved_ts_at: None,
+                lag_seconds: lag,
+            }]),
+            meta: Meta::observed(now()),
+        }
+    }
+
+    #[test]
+    fn resolved_ts_lag_every_status() {
+        assert_eq!(
+            resolved_ts_lag(Some(&resolved(Some(2.0))), &t()).status,
+            CheckStatus::Ok
+        );
+        let warning = resolved_ts_lag(Some(&resolved(Some(120.0))), &t());
+        assert_eq!(warning.status, CheckStatus::Warning);
+        assert_eq!(warning.evidence.store_ids, vec![PdId(9)]);
+        assert_eq!(
+            resolved_ts_lag(Some(&resolved(Some(900.0))), &t()).status,
+            CheckStatus::Critical
+        );
+        assert_eq!(
+            resolved_ts_lag(Some(&resolved(None)), &t()).status,
+            CheckStatus::Unknown
+        );
+        assert_eq!(resolved_ts_lag(None, &t()).status, CheckStatus::Unknown);
+    }
+
+    #[test]
+    fn the_worst_status_orders_unknown_between_ok_and_warning() {
+        let c = |status| check("x", status, String::new(), CheckEvidence::default(), "");
+        let summary =
+            crate::model::CheckSummary::of(&[c(CheckStatus::Ok), c(CheckStatus::Unknown)]);
+        assert_eq!(summary.worst_status, CheckStatus::Unknown);
+        let summary =
+            crate::model::CheckSummary::of(&[c(CheckStatus::Warning), c(CheckStatus::Unknown)]);
+        assert_eq!(summary.worst_status, CheckStatus::Warning);
+        assert_eq!(summary.counts.unknown, 1);
+        assert_eq!(
+            crate::model::CheckSummary::of(&[]).worst_status,
+            CheckStatus::Ok
+        );
+    }
+}
