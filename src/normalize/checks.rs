@@ -1016,11 +1016,11 @@ mod tests {
         );
         let partial = store(2, "Up", "8.5.1", &[("zone", "z2")], 100, 80, 5);
         assert_eq!(
-            location_labels(Some(&[full.clone()]), Some(&labels)).status,
+            location_labels(Some(std::slice::from_ref(&full)), Some(&labels)).status,
             CheckStatus::Ok
         );
         assert_eq!(
-            location_labels(Some(&[partial.clone()]), Some(&[])).status,
+            location_labels(Some(std::slice::from_ref(&partial)), Some(&[])).status,
             CheckStatus::Ok
         );
         let warning = location_labels(Some(&[full, partial]), Some(&labels));
