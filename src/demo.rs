@@ -62,6 +62,7 @@ pub(crate) async fn demo(args: DemoArgs, tls: Option<Arc<CertKey>>) -> anyhow::R
             pd_endpoints: vec![format!("http://{pd_addr}").parse()?],
             prometheus: Some(format!("http://{prometheus_addr}").parse()?),
             cache: Default::default(),
+            checks: Default::default(),
             security: Default::default(),
             prometheus_selection: Default::default(),
         }],

@@ -52,6 +52,8 @@ pub struct Cluster {
     pub cache_ttls: CacheTtls,
     /// Readings of stores being removed or added, for progress when PD has none.
     pub store_readings: StoreReadings,
+    /// The thresholds of the health checks (`/checks`).
+    pub check_thresholds: crate::config::CheckThresholds,
 }
 
 /// One reading of a store: when (Unix milliseconds), its region count, its region size in bytes.
@@ -221,6 +223,7 @@ impl AppState {
                     ready: AtomicBool::new(false),
                     cache_ttls: c.cache,
                     store_readings: StoreReadings::default(),
+                    check_thresholds: c.checks,
                     region_health: moka::future::Cache::builder()
                         .max_capacity(1)
                         .time_to_live(c.cache.region_health)

@@ -8,6 +8,7 @@ use crate::model::{self, Meta};
 use crate::normalize;
 use crate::state::AppState;
 
+mod checks;
 mod clusters;
 mod cursor;
 mod members;
@@ -29,6 +30,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(operations::routes())
         .merge(clusters::routes())
+        .merge(checks::routes())
         .merge(members::routes())
         .merge(stores::routes())
         .merge(metrics::routes())
@@ -60,6 +62,8 @@ macro_rules! answers {
 
 answers!(
     ClusterList,
+    CheckList,
+    Fleet,
     ClusterOverview,
     MemberList,
     StoreList,

@@ -6,6 +6,8 @@
 //! a warning naming its source, and only when nothing can be read is the answer an error. A PD
 //! outage never fails a metric, and a Prometheus outage never fails a PD-backed answer.
 
+mod checks;
+mod fleet;
 mod overview;
 mod pd_config;
 mod region_health;
@@ -14,6 +16,8 @@ mod store_metrics;
 mod store_progress;
 mod stores;
 
+pub(crate) use checks::checks;
+pub(crate) use fleet::fleet;
 pub(crate) use overview::{overview, summarize};
 pub(crate) use pd_config::{placement, schedule_config};
 pub(crate) use region_health::region_health;

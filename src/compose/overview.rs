@@ -51,13 +51,14 @@ pub(crate) async fn summarize(cluster: &Cluster) -> ClusterSummary {
 /// cannot be read at all is the answer an error.
 pub(crate) async fn overview(cluster: &Arc<Cluster>) -> Result<ClusterOverview, ApiError> {
     let pd = &cluster.pd;
-    let (members, health, status, stores, regions, region_health) = tokio::join!(
+    let (members, health, status, stores, regions, region_health, checks) = tokio::join!(
         pd.members(),
         pd.health(),
         pd.status(),
         pd.stores(true),
         pd.region_count(),
-        super::region_health(cluster)
+        super::region_health(cluster),
+        Box::pin(super::checks(cluster, &[]))
     );
     let observed_at = crate::upstream::freshness::observed_at();
 
@@ -127,6 +128,7 @@ pub(crate) async fn overview(cluster: &Arc<Cluster>) -> Result<ClusterOverview, 
         region_count,
         region_health,
         metrics,
+        checks: checks.summary,
         meta: Meta::new(observed_at, warnings),
     })
 }

@@ -48,6 +48,9 @@ pub enum ConfigError {
     /// A cache TTL is unknown or not a duration.
     #[error("invalid cache settings: {0}")]
     Cache(String),
+    /// A health-check threshold does not parse or contradicts another.
+    #[error("invalid check thresholds: {0}")]
+    Checks(String),
     /// A limit makes no sense (a zero deadline, an attempt longer than the total).
     #[error("invalid limits: {0}")]
     Limits(String),

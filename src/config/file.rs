@@ -38,6 +38,9 @@ pub(super) struct FileCluster {
     /// TTLs as durations (`"2s"`, `"500ms"`, `"0s"`); absent ones keep their defaults.
     #[serde(default)]
     pub(super) cache: std::collections::BTreeMap<String, String>,
+    /// Thresholds of the health checks; absent ones keep their defaults.
+    #[serde(default)]
+    pub(super) checks: FileCheckThresholds,
     // Security: file names, relative ones resolved against the config file's folder.
     #[serde(default)]
     pd_ca: Option<PathBuf>,
@@ -75,6 +78,7 @@ impl FileCluster {
             prometheus_labels: Default::default(),
             prometheus_join_label: None,
             prometheus_scrape_interval: None,
+            checks: FileCheckThresholds::default(),
             pd_ca: None,
             pd_cert: None,
             pd_key: None,
@@ -177,5 +181,94 @@ fn line_suffix(text: &str, span: Option<std::ops::Range<usize>>) -> String {
             format!(" (line {line})")
         }
         None => String::new(),
+    }
+}
+
+/// A cluster's `checks` table: the thresholds of `/checks`, durations as text (`"24h"`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FileCheckThresholds {
+    #[serde(default)]
+    unhealthy_regions_warning: Option<u64>,
+    #[serde(default)]
+    unhealthy_regions_critical: Option<u64>,
+    #[serde(default)]
+    low_space_margin: Option<f64>,
+    #[serde(default)]
+    gc_age_warning: Option<String>,
+    #[serde(default)]
+    gc_age_critical: Option<String>,
+    #[serde(default)]
+    resolved_ts_lag_warning: Option<String>,
+    #[serde(default)]
+    resolved_ts_lag_critical: Option<String>,
+}
+
+impl FileCheckThresholds {
+    /// The thresholds, defaults where the file is silent; a warning threshold above its critical
+    /// one, a margin outside 0..1 or a duration that does not parse is an error naming the key.
+    pub(super) fn validate(
+        &self,
+        cluster: &str,
+    ) -> Result<crate::normalize::CheckThresholds, super::ConfigError> {
+        let bad = |key: &str, why: String| {
+            super::ConfigError::Checks(format!("cluster {cluster:?}: checks.{key}: {why}"))
+        };
+        let duration = |key: &str, raw: &Option<String>, default: std::time::Duration| match raw {
+            None => Ok(default),
+            Some(text) => {
+                humantime::parse_duration(text).map_err(|e| bad(key, format!("{text:?}: {e}")))
+            }
+        };
+        let d = crate::normalize::CheckThresholds::default();
+        let t = crate::normalize::CheckThresholds {
+            unhealthy_regions_warning: self
+                .unhealthy_regions_warning
+                .unwrap_or(d.unhealthy_regions_warning),
+            unhealthy_regions_critical: self
+                .unhealthy_regions_critical
+                .unwrap_or(d.unhealthy_regions_critical),
+            low_space_margin: self.low_space_margin.unwrap_or(d.low_space_margin),
+            gc_age_warning: duration("gc_age_warning", &self.gc_age_warning, d.gc_age_warning)?,
+            gc_age_critical: duration("gc_age_critical", &self.gc_age_critical, d.gc_age_critical)?,
+            resolved_ts_lag_warning: duration(
+                "resolved_ts_lag_warning",
+                &self.resolved_ts_lag_warning,
+                d.resolved_ts_lag_warning,
+            )?,
+            resolved_ts_lag_critical: duration(
+                "resolved_ts_lag_critical",
+                &self.resolved_ts_lag_critical,
+                d.resolved_ts_lag_critical,
+            )?,
+        };
+        if !(0.0..1.0).contains(&t.low_space_margin) {
+            return Err(bad(
+                "low_space_margin",
+                format!("{} is not in [0, 1)", t.low_space_margin),
+            ));
+        }
+        for (key, warning, critical) in [
+            (
+                "unhealthy_regions_warning",
+                t.unhealthy_regions_warning as f64,
+                t.unhealthy_regions_critical as f64,
+            ),
+            (
+                "gc_age_warning",
+                t.gc_age_warning.as_secs_f64(),
+                t.gc_age_critical.as_secs_f64(),
+            ),
+            (
+                "resolved_ts_lag_warning",
+                t.resolved_ts_lag_warning.as_secs_f64(),
+                t.resolved_ts_lag_critical.as_secs_f64(),
+            ),
+        ] {
+            if warning > critical {
+                return Err(bad(key, "is above its critical threshold".to_owned()));
+            }
+        }
+        Ok(t)
     }
 }

@@ -13,6 +13,8 @@ mod error;
 mod file;
 mod serve;
 
+/// The thresholds of the health checks, validated from a cluster's `checks` table.
+pub use crate::normalize::CheckThresholds;
 pub use args::{Cli, Command, LogFormat, ServeArgs, ServeTlsArgs};
 #[cfg(feature = "demo")]
 pub use args::{DemoArgs, SimArgs, SimulatePdArgs};

@@ -69,6 +69,8 @@ pub struct ClusterConfig {
     pub prometheus: Option<Url>,
     /// How long upstream answers are reused.
     pub cache: CacheTtls,
+    /// The thresholds of the health checks; the default unless the file sets them.
+    pub checks: crate::normalize::CheckThresholds,
     /// CAs, PD's client certificate and Prometheus' credentials; the default is none.
     pub security: ClusterSecurity,
     /// Which series of the Prometheus are this cluster's (extra matchers, the join label) and
@@ -264,6 +266,7 @@ fn validate_clusters(
                 Some(u) => Some(parse_base_url(&c.name, "Prometheus", u)?),
             };
             let cache = parse_cache_ttls(&c.name, &c.cache)?;
+            let checks = c.checks.validate(&c.name)?;
             let (raw, naming) = c.raw_security(config_dir);
             let security = raw.validate(&naming)?;
             security.check_urls(&naming, &pd_endpoints, prometheus.as_ref())?;
@@ -273,6 +276,7 @@ fn validate_clusters(
                 pd_endpoints,
                 prometheus,
                 cache,
+                checks,
                 security,
                 prometheus_selection,
             })
@@ -456,6 +460,60 @@ mod tests {
             serve(&["--pd", " , "]),
             Err(ConfigError::NoCluster)
         ));
+    }
+
+    #[test]
+    fn check_thresholds_from_the_file() {
+        let dir = std::env::temp_dir().join(format!("tikv-lens-checks-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let write = |name: &str, checks: &str| {
+            let path = dir.join(name);
+            std::fs::write(
+                &path,
+                format!("[[clusters]]\nname='a'\npd=['http://x']\n{checks}\n[[clusters]]\nname='b'\npd=['http://y']\n"),
+            )
+            .unwrap();
+            serve(&["--config", path.to_str().unwrap()])
+        };
+        let cfg = write(
+            "ok.toml",
+            "checks = { gc_age_warning = '2h', gc_age_critical = '6h', unhealthy_regions_critical = 50, low_space_margin = 0.05 }",
+        )
+        .unwrap();
+        let (a, b) = (&cfg.clusters[0].checks, &cfg.clusters[1].checks);
+        assert_eq!(a.gc_age_warning, Duration::from_secs(7200));
+        assert_eq!(a.gc_age_critical, Duration::from_secs(6 * 3600));
+        assert_eq!(a.unhealthy_regions_critical, 50);
+        assert!((a.low_space_margin - 0.05).abs() < 1e-12);
+        assert_eq!(
+            a.resolved_ts_lag_warning,
+            Duration::from_secs(60),
+            "default kept"
+        );
+        assert_eq!(*b, crate::normalize::CheckThresholds::default());
+        for (name, bad, key) in [
+            (
+                "d.toml",
+                "checks = { gc_age_warning = 'soon' }",
+                "gc_age_warning",
+            ),
+            (
+                "o.toml",
+                "checks = { resolved_ts_lag_warning = '1h' }",
+                "resolved_ts_lag_warning",
+            ),
+            (
+                "m.toml",
+                "checks = { low_space_margin = 1.5 }",
+                "low_space_margin",
+            ),
+        ] {
+            match write(name, bad) {
+                Err(ConfigError::Checks(message)) => assert!(message.contains(key), "{message}"),
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+        assert!(write("u.toml", "checks = { nope = 1 }").is_err());
     }
 
     #[test]

@@ -70,6 +70,9 @@ pub struct ClusterOverview {
     /// Cluster-wide traffic from Prometheus, or `null` when no Prometheus is configured or it
     /// could not be read (a warning then says why).
     pub metrics: Option<ClusterMetrics>,
+    /// The worst status and the counts of the cluster's checks (`/checks`). Never `null`: a
+    /// check whose data could not be read counts as `unknown`.
+    pub checks: super::CheckSummary,
     // `stale`, `observed_at` and `warnings`, the answer's last keys.
     #[serde(flatten)]
     pub meta: Meta,

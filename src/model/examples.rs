@@ -89,6 +89,10 @@ pub(super) fn cluster_overview() -> Value {
         "metrics": {
             "grpc_requests_per_second": 11114.044444444444,
             "grpc_p99_latency_seconds": 0.023857424902659304
+        },
+        "checks": {
+            "worst_status": "warning",
+            "counts": {"ok": 9, "warning": 2, "critical": 0, "unknown": 0}
         }
     }))
 }

@@ -4,6 +4,7 @@
 //! unit and meaning. Conventions (see the API contract): units in field names, ids as decimal
 //! strings, points in time as RFC 3339 UTC, absent data as `null` rather than an omitted field.
 
+mod check;
 mod cluster;
 mod examples;
 mod gc;
@@ -26,6 +27,9 @@ mod store;
 mod tso;
 mod warning;
 
+pub use check::{
+    Check, CheckCounts, CheckEvidence, CheckList, CheckStatus, CheckSummary, Fleet, FleetCluster,
+};
 pub use cluster::{
     ClusterHealth, ClusterList, ClusterOverview, ClusterSummary, PdOverview, StorageTotals,
     StoreStateCounts,

@@ -9,6 +9,7 @@ use crate::upstream::Upstream;
 use crate::upstream::freshness::StaleRead;
 
 pub mod byte_size;
+pub mod checks;
 mod gc;
 pub mod go_duration;
 pub mod go_time_text;
@@ -30,6 +31,7 @@ pub mod tidb_key;
 pub mod timestamp;
 pub mod tso;
 
+pub use checks::CheckThresholds;
 pub(crate) use gc::gc_safe_points;
 pub(crate) use hotspot::hot_stores;
 pub use hotspot::{REGION_CHECKS, region_health_counts};

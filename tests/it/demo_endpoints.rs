@@ -45,6 +45,7 @@ async fn every_api_endpoint_answers_on_the_demo_cluster() {
         pd_endpoints: vec![pd_url.parse().unwrap()],
         prometheus: Some(prom_url.parse().unwrap()),
         cache: CacheTtls::uncached(),
+        checks: Default::default(),
         security: Default::default(),
         prometheus_selection: Default::default(),
     };
@@ -156,6 +157,10 @@ async fn every_api_endpoint_answers_on_the_demo_cluster() {
         format!("{base}/regions/{region_id}"),
         format!("{base}/regions/by-key?key={start_key}"),
         format!("{base}/regions/health"),
+        format!("{base}/checks"),
+        format!("{base}/checks?status=warning,critical"),
+        format!("{base}/checks?status=sideways"),
+        "/api/v1/fleet".to_owned(),
         format!("{base}/hotspots/read"),
         format!("{base}/hotspots/write"),
         format!("{base}/metrics/query?query=sum%20by%20(instance)%20(up)&time={t}"),

@@ -3,6 +3,7 @@
 mod support;
 
 mod caching;
+mod checks;
 mod cli;
 mod clusters;
 mod compatible_backends;

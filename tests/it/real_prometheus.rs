@@ -44,6 +44,7 @@ pub(crate) async fn lens_with(prometheus_url: &str) -> (FakePd, Lens) {
         pd_endpoints: vec![pd.url().parse().unwrap()],
         prometheus: Some(prometheus_url.parse().unwrap()),
         cache: tikv_lens::upstream::CacheTtls::uncached(),
+        checks: Default::default(),
         security: Default::default(),
         prometheus_selection: Default::default(),
     };

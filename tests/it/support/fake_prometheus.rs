@@ -299,6 +299,7 @@ pub(crate) fn cluster_with_prometheus(
         pd_endpoints: pd_urls.iter().map(|u| u.parse().unwrap()).collect(),
         prometheus: Some(prometheus_url.parse().unwrap()),
         cache: tikv_lens::upstream::CacheTtls::uncached(),
+        checks: Default::default(),
         security: Default::default(),
         prometheus_selection: Default::default(),
     }

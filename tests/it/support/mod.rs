@@ -392,6 +392,7 @@ pub(crate) fn cluster(name: &str, pd_urls: &[String]) -> ClusterConfig {
         pd_endpoints: pd_urls.iter().map(|u| u.parse().unwrap()).collect(),
         prometheus: None,
         cache: tikv_lens::upstream::CacheTtls::uncached(),
+        checks: Default::default(),
         security: Default::default(),
         prometheus_selection: Default::default(),
     }

@@ -1,0 +1,231 @@
+//! Health verdicts: everything the checks need, read from PD at once, then decided by
+//! `normalize::checks`. A read that fails makes the checks that need it `unknown` with a warning;
+//! `/checks` itself never fails for an upstream outage.
+
+use std::sync::Arc;
+
+use futures::future::join_all;
+
+use crate::model::{
+    CheckList, CheckStatus, CheckSummary, Meta, NodeState, StoreState, Warning, WarningSource,
+};
+use crate::normalize;
+use crate::normalize::checks::{self as verdict, MemberHealth, Removal};
+use crate::state::Cluster;
+use crate::upstream::Upstream;
+use crate::upstream::pd::{Served, paths};
+
+fn unread(warnings: &mut Vec<Warning>, what: &str, e: &dyn std::fmt::Display) {
+    warnings.push(pd_warning(format!(
+        "{what} unknown, the checks using it are unknown: {e}"
+    )));
+}
+
+fn pd_warning(message: String) -> Warning {
+    Warning {
+        source: WarningSource::Pd,
+        message,
+    }
+}
+
+/// Every check of the cluster, in the order of `normalize::checks::CHECK_IDS`, with the summary
+/// over all of them; `keep` chooses which statuses are listed (the summary counts every check).
+pub(crate) async fn checks(cluster: &Arc<Cluster>, keep: &[CheckStatus]) -> CheckList {
+    let pd = &cluster.pd;
+    let t = cluster.check_thresholds;
+    let (stores, schedule, members, health, region_health, schedulers, replication, gc, resolved) = tokio::join!(
+        pd.stores(true),
+        pd.schedule_config(),
+        pd.members(),
+        pd.health(),
+        super::region_health(cluster),
+        super::scheduler_list(cluster),
+        pd.replication_config(),
+        pd.gc_safe_points(),
+        pd.min_resolved_ts(),
+    );
+    let observed_at = crate::upstream::freshness::observed_at();
+    let mut warnings = Vec::new();
+
+    let stores = stores
+        .map_err(|e| e.to_string())
+        .and_then(|w| normalize::store_list(w.stores).map_err(|e| e.to_string()))
+        .map_err(|e| unread(&mut warnings, "stores", &e))
+        .ok();
+    let schedule = schedule
+        .map_err(|e| e.to_string())
+        .and_then(|c| normalize::schedule_config(c).map_err(|e| e.to_string()))
+        .map_err(|e| unread(&mut warnings, "schedule configuration", &e))
+        .ok();
+    let members = match (members, health) {
+        (Ok(members), Ok(health)) => Some(MemberHealth {
+            leader: members.leader.as_ref().map(|l| l.name.clone()),
+            members: members
+                .members
+                .iter()
+                .map(|m| {
+                    let healthy = health
+                        .iter()
+                        .any(|h| h.member_id == m.member_id && h.health);
+                    (m.name.clone(), healthy)
+                })
+                .collect(),
+        }),
+        (Err(e), _) | (_, Err(e)) => {
+            unread(&mut warnings, "PD members and their health", &e);
+            None
+        }
+    };
+    let region_counts = match region_health {
+        Ok(h) => {
+            warnings.extend(h.meta.warnings.iter().cloned());
+            Some(h.counts.clone())
+        }
+        Err(e) => {
+            unread(&mut warnings, "region health", &e);
+            None
+        }
+    };
+    let schedulers = schedulers
+        .map(|list| {
+            warnings.extend(list.meta.warnings.iter().cloned());
+            list.schedulers
+        })
+        .map_err(|e| unread(&mut warnings, "schedulers", &e))
+        .ok();
+    let location_labels = replication
+        .map_err(|e| e.to_string())
+        .and_then(|r| normalize::replication(r).map_err(|e| e.to_string()))
+        .map_err(|e| {
+            unread(
+                &mut warnings,
+                "replication configuration (location-labels)",
+                &e,
+            )
+        })
+        .ok()
+        .map(|r| r.location_labels);
+    let gc = match gc {
+        Ok(Served::Answer(wire)) => Some(normalize::gc_safe_points(
+            &cluster.name,
+            wire,
+            Meta::observed(observed_at),
+        )),
+        Ok(Served::NoRoute) => {
+            unread(
+                &mut warnings,
+                "GC safe points",
+                &format!("PD has no {} (before v5.0)", paths::GC_SAFE_POINT),
+            );
+            None
+        }
+        Err(e) => {
+            unread(&mut warnings, "GC safe points", &e);
+            None
+        }
+    };
+    let resolved = match resolved {
+        Ok(Served::Answer(wire)) => {
+            normalize::resolved_ts(&cluster.name, wire, Meta::observed(observed_at))
+                .map_err(|e| {
+                    unread(
+                        &mut warnings,
+                        "min resolved ts",
+                        &crate::error::ApiError::bad_upstream_value(
+                            Upstream::Pd,
+                            paths::MIN_RESOLVED_TS,
+                            e,
+                        ),
+                    );
+                })
+                .ok()
+        }
+        Ok(Served::NoRoute) => {
+            unread(
+                &mut warnings,
+                "min resolved ts",
+                &"PD has no /pd/api/v1/min-resolved-ts (before v6.0)",
+            );
+            None
+        }
+        Err(e) => {
+            unread(&mut warnings, "min resolved ts", &e);
+            None
+        }
+    };
+
+    // The blockers of each store being removed, as `/stores/{id}/progress` finds them.
+    let removals = match &stores {
+        Some(stores) => {
+            let removing: Vec<_> = stores
+                .iter()
+                .filter(|s| {
+                    s.state == StoreState::Offline || s.node_state == Some(NodeState::Removing)
+                })
+                .map(|s| s.id)
+                .collect();
+            let read = join_all(removing.into_iter().map(|id| async move {
+                let progress = Box::pin(super::store_progress(cluster, id.0)).await;
+                (id, progress)
+            }))
+            .await;
+            Some(
+                read.into_iter()
+                    .map(|(store_id, progress)| Removal {
+                        store_id,
+                        blockers: progress
+                            .map_err(|e| {
+                                warnings.push(pd_warning(format!(
+                                    "progress of store {store_id} unknown: {e}"
+                                )));
+                            })
+                            .ok()
+                            .map(|p| p.blockers),
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        }
+        None => None,
+    };
+
+    let stores = stores.as_deref();
+    let all = vec![
+        verdict::store_down(
+            stores,
+            schedule
+                .as_ref()
+                .and_then(|s| s.max_store_down_time_seconds),
+            observed_at,
+        ),
+        verdict::pd_members(members.as_ref()),
+        verdict::region_health(region_counts.as_ref(), &t),
+        verdict::leader_schedulers(schedulers.as_deref()),
+        verdict::balance_paused(schedulers.as_deref()),
+        verdict::scale_in_blocked(removals.as_deref(), |b| {
+            serde_json::to_value(b.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default()
+        }),
+        verdict::low_space(
+            stores,
+            schedule.as_ref().and_then(|s| s.low_space_ratio),
+            &t,
+        ),
+        verdict::version_drift(stores),
+        verdict::location_labels(stores, location_labels.as_deref()),
+        verdict::gc_safe_point_age(gc.as_ref(), &t),
+        verdict::resolved_ts_lag(resolved.as_ref(), &t),
+    ];
+    let summary = CheckSummary::of(&all);
+    let checks = all
+        .into_iter()
+        .filter(|c| keep.is_empty() || keep.contains(&c.status))
+        .collect();
+    CheckList {
+        cluster: cluster.name.clone(),
+        summary,
+        checks,
+        meta: Meta::new(observed_at, warnings),
+    }
+}

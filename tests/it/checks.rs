@@ -1,0 +1,293 @@
+//! `/checks`, the overview's check summary and `/fleet`: verdicts driven by the simulated
+//! cluster at chosen instants (a store disconnected then down, a scale-in stalled by it, the
+//! evict-leader scheduler outliving its store, GC held back), an outage turning checks
+//! `unknown`, and a fleet with a hanging PD answering within its deadline.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use jiff::Timestamp;
+use serde_json::Value;
+use tikv_sim::{Clock, SimCluster, SimConfig};
+
+use crate::support::{FakePd, Lens, cluster, test_limits};
+
+fn epoch() -> Timestamp {
+    "2025-03-10T08:00:00Z".parse().unwrap()
+}
+
+/// Seconds after the epoch, as in `scale_cycle.rs`: the flapping store is down from 140 s to
+/// 480 s; the removal of store 2000 stalls while it is down; the evict-leader scheduler holds
+/// the tombstone 2000 until 1200 s.
+const TIMES: [i64; 5] = [60, 130, 300, 1_150, 1_480];
+
+async fn stack() -> Lens {
+    let sim = Arc::new(SimCluster::new(SimConfig {
+        stores: 3,
+        regions: 300,
+        seed: 11,
+        epoch: epoch(),
+        scale_cycle: true,
+        ..SimConfig::default()
+    }));
+    let mut clusters = Vec::new();
+    for t in TIMES {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let now = epoch() + jiff::SignedDuration::from_secs(t);
+        tokio::spawn(tikv_sim::serve_pd(
+            listener,
+            Arc::clone(&sim),
+            Clock::Fixed(now),
+            std::future::pending(),
+        ));
+        clusters.push(cluster(&format!("t{t}"), &[url]));
+    }
+    Lens::start(clusters, test_limits()).await
+}
+
+fn by_id<'a>(body: &'a Value, id: &str) -> &'a Value {
+    body["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no {id} in {body}"))
+}
+
+fn status<'a>(body: &'a Value, id: &str) -> &'a str {
+    by_id(body, id)["status"].as_str().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checks_follow_the_simulated_cycle() {
+    let lens = stack().await;
+    let mut bodies = std::collections::BTreeMap::new();
+    for t in TIMES {
+        let body = lens.get(&format!("/api/v1/clusters/t{t}/checks")).await;
+        bodies.insert(t, body.ok().clone());
+    }
+    let (t60, t300, t1150) = (&bodies[&60], &bodies[&300], &bodies[&1_150]);
+
+    // Before the flapping store goes down: connected, the removal of 2000 unblocked.
+    assert_eq!(status(t60, "store-down"), "ok", "{t60}");
+    assert_eq!(status(t60, "scale-in-blocked"), "ok");
+    assert_eq!(
+        by_id(t60, "scale-in-blocked")["evidence"]["values"]["stores_being_removed"],
+        1.0
+    );
+    // The store is down: PD replaces its replicas, and the removal of 2000 cannot finish.
+    let down = by_id(t300, "store-down");
+    assert_eq!(down["status"], "critical", "{down}");
+    assert_eq!(down["evidence"]["values"]["down_stores"], 1.0);
+    assert_eq!(down["evidence"]["store_ids"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        down["evidence"]["values"]["max_store_down_time_seconds"],
+        90.0
+    );
+    let blocked = by_id(t300, "scale-in-blocked");
+    assert_eq!(blocked["status"], "critical", "{blocked}");
+    assert_eq!(
+        blocked["evidence"]["store_ids"],
+        serde_json::json!(["2000"])
+    );
+    assert_eq!(
+        blocked["evidence"]["names"],
+        serde_json::json!(["not_enough_stores"])
+    );
+    let regions = by_id(t300, "region-health");
+    assert_eq!(regions["status"], "warning", "{regions}");
+    assert!(
+        regions["evidence"]["values"]["unhealthy_regions"]
+            .as_f64()
+            .unwrap()
+            >= 1.0
+    );
+    // Up again, 2000 a tombstone, but its evict-leader scheduler is left behind.
+    assert_eq!(status(t1150, "store-down"), "ok");
+    assert_eq!(status(t1150, "region-health"), "ok", "{t1150}");
+    assert_eq!(status(t1150, "scale-in-blocked"), "ok");
+    let evict = by_id(t1150, "leader-schedulers");
+    assert_eq!(evict["status"], "warning");
+    assert_eq!(
+        evict["evidence"]["names"],
+        serde_json::json!(["evict-leader-scheduler"])
+    );
+    assert_eq!(evict["evidence"]["store_ids"], serde_json::json!(["2000"]));
+    assert_eq!(
+        evict["source"],
+        "/pd/api/v1/schedulers, /pd/api/v1/scheduler-config"
+    );
+    for body in bodies.values() {
+        // Every check, always, in the same order; the simulated cluster is otherwise sound.
+        let ids: Vec<&str> = body["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, tikv_lens::normalize::checks::CHECK_IDS, "{body}");
+        for id in [
+            "pd-members",
+            "balance-paused",
+            "low-space",
+            "version-drift",
+            "location-labels",
+        ] {
+            assert_eq!(status(body, id), "ok", "{id}: {body}");
+        }
+        assert_eq!(body["warnings"], serde_json::json!([]), "{body}");
+    }
+    // The summary counts every check, and the worst is critical while the store is down.
+    assert_eq!(t300["summary"]["worst_status"], "critical");
+    let counts = &t300["summary"]["counts"];
+    let total: u64 = ["ok", "warning", "critical", "unknown"]
+        .iter()
+        .map(|k| counts[k].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 11);
+
+    // The filter keeps the statuses asked for; the summary still counts every check.
+    let filtered = lens
+        .get("/api/v1/clusters/t300/checks?status=critical")
+        .await
+        .ok()
+        .clone();
+    let kept: Vec<&str> = filtered["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["status"].as_str().unwrap())
+        .collect();
+    assert!(
+        !kept.is_empty() && kept.iter().all(|s| *s == "critical"),
+        "{filtered}"
+    );
+    assert_eq!(filtered["summary"], t300["summary"]);
+    let bad = lens
+        .get("/api/v1/clusters/t300/checks?status=warning,fine")
+        .await;
+    assert_eq!(bad.problem(400)["parameter"], "status");
+
+    // The overview carries the same summary.
+    let overview = lens.get("/api/v1/clusters/t300").await.ok().clone();
+    assert_eq!(overview["checks"]["worst_status"], "critical");
+    assert_eq!(overview["checks"]["counts"], t300["summary"]["counts"]);
+}
+
+#[tokio::test]
+async fn an_outage_makes_checks_unknown_never_ok() {
+    let lens = Lens::single(&[crate::support::refused_url().await]).await;
+    let body = lens
+        .get("/api/v1/clusters/default/checks")
+        .await
+        .ok()
+        .clone();
+    let checks = body["checks"].as_array().unwrap();
+    assert_eq!(checks.len(), 11, "every check is listed: {body}");
+    for check in checks {
+        assert_eq!(check["status"], "unknown", "{check}");
+        assert!(
+            check["summary"]
+                .as_str()
+                .unwrap()
+                .contains("could not be read")
+        );
+    }
+    assert_eq!(body["summary"]["worst_status"], "unknown");
+    assert_eq!(body["summary"]["counts"]["unknown"], 11);
+    let warnings = body["warnings"].as_array().unwrap();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w["source"] == "pd"
+                && w["message"].as_str().unwrap().starts_with("stores unknown")),
+        "{body}"
+    );
+    // Only what failed is unknown: with PD answering the stores but not the GC safe points, the
+    // store checks decide and the GC check is unknown.
+    let pd = FakePd::start().await;
+    pd.serve_v85_cluster();
+    let lens = Lens::single(&[pd.url()]).await;
+    let body = lens
+        .get("/api/v1/clusters/default/checks")
+        .await
+        .ok()
+        .clone();
+    assert_eq!(status(&body, "version-drift"), "ok", "{body}");
+    assert_eq!(status(&body, "gc-safe-point-age"), "unknown", "{body}");
+    assert!(
+        body["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("GC safe points unknown")),
+        "{body}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fleet_answers_within_its_deadline_when_one_pd_hangs() {
+    // A PD that accepts connections and never answers.
+    let hanging = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hanging_url = format!("http://{}", hanging.local_addr().unwrap());
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = hanging.accept().await {
+            held.push(socket);
+        }
+    });
+    let clusters = vec![
+        cluster("one", &[crate::support::simulated_pd(100).await]),
+        cluster("hangs", &[hanging_url]),
+        cluster("two", &[crate::support::simulated_pd(100).await]),
+    ];
+    // PD's own deadlines are longer than the fleet's share of the request (2 s of 4 s), so the
+    // fleet's per-cluster deadline is what ends the wait.
+    let limits = tikv_lens::upstream::UpstreamLimits {
+        pd_timeout: Duration::from_secs(20),
+        pd_attempt_timeout: Duration::from_secs(20),
+        ..test_limits()
+    };
+    let access = tikv_lens::config::AccessConfig {
+        request_timeout: Duration::from_secs(4),
+        ..Default::default()
+    };
+    let lens = Lens::start_with_access(clusters, limits, access).await;
+    let started = Instant::now();
+    let answer = lens.get("/api/v1/fleet").await;
+    let elapsed = started.elapsed();
+    let body = answer.ok().clone();
+    assert!(elapsed < Duration::from_millis(3_500), "{elapsed:?}");
+    assert!(
+        elapsed >= Duration::from_millis(1_900),
+        "the hanging cluster was waited for: {elapsed:?}"
+    );
+    assert_eq!(body["cluster_deadline_seconds"], 2.0);
+    let names: Vec<&str> = body["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["one", "hangs", "two"]);
+    for i in [0, 2] {
+        let c = &body["clusters"][i];
+        assert_eq!(c["answered"], true, "{c}");
+        assert!(c["version"].is_string(), "{c}");
+        assert!(c["stores"]["total"].as_u64().unwrap() >= 3, "{c}");
+        assert!(c["storage"]["capacity_bytes"].as_u64().unwrap() > 0, "{c}");
+        assert!(c["checks"]["worst_status"].is_string(), "{c}");
+        let not_ok = c["not_ok"].as_array().unwrap();
+        assert!(not_ok.iter().all(|k| k["status"] != "ok"), "{c}");
+    }
+    let dead = &body["clusters"][1];
+    assert_eq!(dead["answered"], false, "{dead}");
+    assert_eq!(dead["checks"], Value::Null);
+    assert_eq!(dead["stores"], Value::Null);
+    let warning = dead["warnings"][0]["message"].as_str().unwrap();
+    assert!(warning.contains("deadline of 2000 ms"), "{warning}");
+}
