@@ -4,8 +4,10 @@
 //! has none of it.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tikv_lens::config::{ClusterConfig, DemoArgs, ServeConfig, SimArgs, SimulatePdArgs};
+use tikv_lens::normalize::CheckThresholds;
 use tikv_lens::state::AppState;
 use tikv_lens::tls::CertKey;
 use tikv_lens::upstream::UpstreamLimits;
@@ -62,7 +64,14 @@ pub(crate) async fn demo(args: DemoArgs, tls: Option<Arc<CertKey>>) -> anyhow::R
             pd_endpoints: vec![format!("http://{pd_addr}").parse()?],
             prometheus: Some(format!("http://{prometheus_addr}").parse()?),
             cache: Default::default(),
-            checks: Default::default(),
+            // The simulated GC runs every 10 minutes and a BR backup holds it back for up to half
+            // an hour, far below the production thresholds (a day, three days); the demo's are
+            // minutes, so that the lagging service safe point shows as a check changing status.
+            checks: CheckThresholds {
+                gc_age_warning: Duration::from_secs(15 * 60),
+                gc_age_critical: Duration::from_secs(60 * 60),
+                ..CheckThresholds::default()
+            },
             security: Default::default(),
             prometheus_selection: Default::default(),
         }],
