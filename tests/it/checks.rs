@@ -3,18 +3,11 @@
 //! evict-leader scheduler outliving its store, GC held back), an outage turning checks
 //! `unknown`, and a fleet with a hanging PD answering within its deadline.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use jiff::Timestamp;
 use serde_json::Value;
-use tikv_sim::{Clock, SimCluster, SimConfig};
 
-use crate::support::{FakePd, Lens, cluster, test_limits};
-
-fn epoch() -> Timestamp {
-    "2025-03-10T08:00:00Z".parse().unwrap()
-}
+use crate::support::{FakePd, Lens, cluster, scale_cycle_lens, test_limits};
 
 /// Seconds after the epoch, as in `scale_cycle.rs`: the flapping store is down from 140 s to
 /// 480 s; the removal of store 2000 stalls while it is down; the evict-leader scheduler holds
@@ -22,28 +15,7 @@ fn epoch() -> Timestamp {
 const TIMES: [i64; 5] = [60, 130, 300, 1_150, 1_480];
 
 async fn stack() -> Lens {
-    let sim = Arc::new(SimCluster::new(SimConfig {
-        stores: 3,
-        regions: 300,
-        seed: 11,
-        epoch: epoch(),
-        scale_cycle: true,
-        ..SimConfig::default()
-    }));
-    let mut clusters = Vec::new();
-    for t in TIMES {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let now = epoch() + jiff::SignedDuration::from_secs(t);
-        tokio::spawn(tikv_sim::serve_pd(
-            listener,
-            Arc::clone(&sim),
-            Clock::Fixed(now),
-            std::future::pending(),
-        ));
-        clusters.push(cluster(&format!("t{t}"), &[url]));
-    }
-    Lens::start(clusters, test_limits()).await
+    scale_cycle_lens(&TIMES).await
 }
 
 fn by_id<'a>(body: &'a Value, id: &str) -> &'a Value {

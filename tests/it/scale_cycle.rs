@@ -4,16 +4,13 @@
 //! round-2 answers on live data. One tikv-lens fronts one simulated PD per instant (a cluster
 //! each), all over the same simulated cluster.
 
-use std::sync::Arc;
-
 use jiff::Timestamp;
 use serde_json::Value;
-use tikv_sim::{Clock, SimCluster, SimConfig};
 
-use crate::support::{Lens, cluster, test_limits};
+use crate::support::{Lens, scale_cycle_lens, scale_epoch};
 
 fn epoch() -> Timestamp {
-    "2025-03-10T08:00:00Z".parse().unwrap()
+    scale_epoch()
 }
 
 /// Times (seconds after the epoch): the removal of store 2000 began at -120 s; the flapping store
@@ -22,28 +19,7 @@ fn epoch() -> Timestamp {
 const TIMES: [i64; 9] = [-100, -20, 60, 130, 300, 560, 900, 1_150, 1_480];
 
 async fn stack() -> Lens {
-    let sim = Arc::new(SimCluster::new(SimConfig {
-        stores: 3,
-        regions: 300,
-        seed: 11,
-        epoch: epoch(),
-        scale_cycle: true,
-        ..SimConfig::default()
-    }));
-    let mut clusters = Vec::new();
-    for t in TIMES {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let now = epoch() + jiff::SignedDuration::from_secs(t);
-        tokio::spawn(tikv_sim::serve_pd(
-            listener,
-            Arc::clone(&sim),
-            Clock::Fixed(now),
-            std::future::pending(),
-        ));
-        clusters.push(cluster(&format!("t{t}"), &[url]));
-    }
-    Lens::start(clusters, test_limits()).await
+    scale_cycle_lens(&TIMES).await
 }
 
 async fn progress(lens: &Lens, t: i64, store: u64) -> Value {

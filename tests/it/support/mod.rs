@@ -469,6 +469,40 @@ pub(crate) fn fixture_json(name: &str) -> serde_json::Value {
     serde_json::from_slice(&fixture(name)).unwrap_or_else(|e| panic!("fixture {name}: {e}"))
 }
 
+/// The scenario's t = 0 in the scale-cycle tests (`checks.rs`, `scale_cycle.rs`).
+pub(crate) fn scale_epoch() -> jiff::Timestamp {
+    "2025-03-10T08:00:00Z".parse().unwrap()
+}
+
+/// One simulated cluster with the scale cycle on (3 stores, 300 regions, seed 11), served by one
+/// simulated PD per instant of `times` (seconds after [`scale_epoch`]) with its clock fixed
+/// there, and tikv-lens in front of them as clusters `t<seconds>`.
+pub(crate) async fn scale_cycle_lens(times: &[i64]) -> Lens {
+    use tikv_sim::{Clock, SimCluster, SimConfig};
+    let sim = Arc::new(SimCluster::new(SimConfig {
+        stores: 3,
+        regions: 300,
+        seed: 11,
+        epoch: scale_epoch(),
+        scale_cycle: true,
+        ..SimConfig::default()
+    }));
+    let mut clusters = Vec::new();
+    for &t in times {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let now = scale_epoch() + jiff::SignedDuration::from_secs(t);
+        tokio::spawn(tikv_sim::serve_pd(
+            listener,
+            Arc::clone(&sim),
+            Clock::Fixed(now),
+            std::future::pending(),
+        ));
+        clusters.push(cluster(&format!("t{t}"), &[url]));
+    }
+    Lens::start(clusters, test_limits()).await
+}
+
 pub(crate) mod real_prometheus;
 pub(crate) mod real_victoria;
 pub(crate) mod schema;
