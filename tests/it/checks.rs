@@ -344,6 +344,14 @@ const PROM_CHECKS: [&str; 6] = [
 async fn with_prometheus(
     answers: impl Fn(&str) -> crate::support::Canned + Send + Sync + 'static,
 ) -> (Value, Vec<String>) {
+    get_with_prometheus("/api/v1/clusters/default/checks", answers).await
+}
+
+/// `path` of the cluster of [`with_prometheus`].
+async fn get_with_prometheus(
+    path: &str,
+    answers: impl Fn(&str) -> crate::support::Canned + Send + Sync + 'static,
+) -> (Value, Vec<String>) {
     use crate::support::fake_prometheus::{FakePrometheus, QUERY, cluster_with_prometheus};
     let pd = FakePd::start().await;
     pd.serve_v85_cluster();
@@ -369,11 +377,7 @@ async fn with_prometheus(
         "eu1".to_owned(),
     )];
     let lens = Lens::start(vec![config], test_limits()).await;
-    let body = lens
-        .get("/api/v1/clusters/default/checks")
-        .await
-        .ok()
-        .clone();
+    let body = lens.get(path).await.ok().clone();
     let sent = prometheus
         .received_on(QUERY)
         .iter()
@@ -539,4 +543,25 @@ async fn a_prometheus_outage_makes_its_checks_unknown() {
                     .starts_with("Prometheus could not answer")),
         "{body}"
     );
+}
+
+#[tokio::test]
+async fn the_fleet_shows_the_runway() {
+    let (body, _) = get_with_prometheus("/api/v1/fleet", troubled).await;
+    let cluster = &body["clusters"][0];
+    assert_eq!(cluster["runway_days"], 5.5, "{cluster}");
+    let not_ok: Vec<&str> = cluster["not_ok"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    for id in PROM_CHECKS {
+        assert!(not_ok.contains(&id), "{id}: {cluster}");
+    }
+    let (body, _) = get_with_prometheus("/api/v1/fleet", calm).await;
+    assert_eq!(body["clusters"][0]["runway_days"], 120.0);
+    // No store size series: no runway to show.
+    let (body, _) = get_with_prometheus("/api/v1/fleet", |_| vector(&[])).await;
+    assert_eq!(body["clusters"][0]["runway_days"], Value::Null);
 }
