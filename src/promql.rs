@@ -18,6 +18,8 @@ pub(crate) struct QueryScope {
     extra_matchers: String,
     /// A PromQL duration: `1m`, `2m`, `90s`.
     rate_window: String,
+    /// The rate window as a duration (half of it is two scrapes at 15 s and slower scrapes).
+    window: std::time::Duration,
 }
 
 impl QueryScope {
@@ -36,6 +38,7 @@ impl QueryScope {
             join_label: join_label.to_owned(),
             extra_matchers,
             rate_window: promql_duration(rate_window),
+            window: rate_window,
         }
     }
 
@@ -67,6 +70,94 @@ impl QueryScope {
     }
 }
 
+impl QueryScope {
+    /// The matchers of [`QueryScope::matcher`] for these instances, or only the extra matchers
+    /// (possibly none: `""`) when no instance is known (the store list could not be read).
+    pub(crate) fn selector<'a>(&self, instances: impl IntoIterator<Item = &'a str>) -> String {
+        self.matcher(instances)
+            .unwrap_or_else(|| self.extra_matchers.trim_end_matches(',').to_owned())
+    }
+
+    /// A range of at least `at_least`, and never under two scrapes (half the rate window), so
+    /// that `delta` has two samples to compare.
+    fn range_of(&self, at_least: std::time::Duration) -> String {
+        promql_duration(at_least.max(self.window / 2))
+    }
+}
+
+/// The checks' PromQL, each grouped by the scope's join label. The alert expressions are those
+/// of TiKV's `metrics/alertmanager/tikv.rules.yml`, without their comparison (the threshold is
+/// applied by the check, configurably).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CheckQuery {
+    /// Days until each store's available bytes reach zero at the trend of `lookback`
+    /// (`predict_linear`): positive when filling, negative or infinite when not.
+    CapacityRunway,
+    /// Raftstore threads' cores per instance (`TiKV_raftstore_thread_cpu_seconds_total`).
+    RaftstoreCpu,
+    /// The busiest apply thread's cores per instance (`TiKV_thread_apply_worker_cpu_seconds`).
+    ApplyCpu,
+    /// Write stall change over 10 minutes (`TiKV_write_stall`).
+    WriteStall,
+    /// Channel-full events per second over 10 minutes, by `type` (`TiKV_channel_full_total`).
+    ChannelFull,
+    /// Leader count change over 30 s (`TiKV_leader_drops`).
+    LeaderDrops,
+}
+
+impl CheckQuery {
+    pub(crate) const ALL: [CheckQuery; 6] = [
+        CheckQuery::CapacityRunway,
+        CheckQuery::RaftstoreCpu,
+        CheckQuery::ApplyCpu,
+        CheckQuery::WriteStall,
+        CheckQuery::ChannelFull,
+        CheckQuery::LeaderDrops,
+    ];
+
+    /// The PromQL over the series `matcher` selects (see [`QueryScope::selector`]); `lookback`
+    /// is the capacity trend's range.
+    pub(crate) fn promql(
+        self,
+        scope: &QueryScope,
+        matcher: &str,
+        lookback: std::time::Duration,
+    ) -> String {
+        use std::time::Duration;
+        let w = &scope.rate_window;
+        let by = &scope.join_label;
+        let sep = if matcher.is_empty() { "" } else { "," };
+        match self {
+            CheckQuery::CapacityRunway => {
+                let available =
+                    format!("tikv_store_size_bytes{{{matcher}{sep}type=\"available\"}}");
+                format!(
+                    "min by ({by}) ({available} / ({available} - predict_linear({available}[{}], 86400)))",
+                    promql_duration(lookback)
+                )
+            }
+            CheckQuery::RaftstoreCpu => format!(
+                "sum by ({by}) (rate(tikv_thread_cpu_seconds_total{{{matcher}{sep}name=~\"(raftstore|rs)_.*\"}}[{w}]))"
+            ),
+            CheckQuery::ApplyCpu => format!(
+                "max by ({by}) (rate(tikv_thread_cpu_seconds_total{{{matcher}{sep}name=~\"apply_.*\"}}[{w}]))"
+            ),
+            CheckQuery::WriteStall => format!(
+                "max by ({by}) (delta(tikv_engine_write_stall{{{matcher}}}[{}]))",
+                scope.range_of(Duration::from_secs(600))
+            ),
+            CheckQuery::ChannelFull => format!(
+                "sum by ({by}, type) (rate(tikv_channel_full_total{{{matcher}}}[{}]))",
+                scope.range_of(Duration::from_secs(600))
+            ),
+            CheckQuery::LeaderDrops => format!(
+                "min by ({by}) (delta(tikv_pd_heartbeat_tick_total{{{matcher}{sep}type=\"leader\"}}[{}]))",
+                scope.range_of(Duration::from_secs(30))
+            ),
+        }
+    }
+}
+
 impl Default for QueryScope {
     fn default() -> Self {
         Self::new("instance", [], std::time::Duration::from_secs(60))
@@ -76,7 +167,9 @@ impl Default for QueryScope {
 /// A duration as PromQL writes it, in the largest whole unit: `1m`, `90s`, `1500ms`.
 fn promql_duration(d: std::time::Duration) -> String {
     let ms = d.as_millis().max(1);
-    if ms.is_multiple_of(60_000) {
+    if ms.is_multiple_of(3_600_000) {
+        format!("{}h", ms / 3_600_000)
+    } else if ms.is_multiple_of(60_000) {
         format!("{}m", ms / 60_000)
     } else if ms.is_multiple_of(1000) {
         format!("{}s", ms / 1000)
@@ -300,6 +393,42 @@ mod tests {
             format!(
                 r#"sum(rate(tikv_grpc_msg_duration_seconds_count{{{matcher},type!="kv_gc"}}[2m]))"#
             )
+        );
+    }
+
+    #[test]
+    fn check_queries_carry_the_matchers_and_windows() {
+        use std::time::Duration;
+        let scope = QueryScope::new("pod", [("k8s", "eu1")], Duration::from_secs(120));
+        let m = scope.selector(["a:20180"]);
+        assert_eq!(m, r#"k8s="eu1",pod="a:20180""#);
+        assert_eq!(scope.selector([]), r#"k8s="eu1""#);
+        assert_eq!(QueryScope::default().selector([]), "");
+        let lookback = Duration::from_secs(6 * 3600);
+        assert_eq!(
+            CheckQuery::LeaderDrops.promql(&scope, &m, lookback),
+            format!(
+                r#"min by (pod) (delta(tikv_pd_heartbeat_tick_total{{{m},type="leader"}}[1m]))"#
+            )
+        );
+        assert_eq!(
+            CheckQuery::LeaderDrops.promql(&QueryScope::default(), "", lookback),
+            r#"min by (instance) (delta(tikv_pd_heartbeat_tick_total{type="leader"}[30s]))"#
+        );
+        assert_eq!(
+            CheckQuery::RaftstoreCpu.promql(&scope, &m, lookback),
+            format!(
+                r#"sum by (pod) (rate(tikv_thread_cpu_seconds_total{{{m},name=~"(raftstore|rs)_.*"}}[2m]))"#
+            )
+        );
+        assert_eq!(
+            CheckQuery::WriteStall.promql(&scope, &m, lookback),
+            format!(r"max by (pod) (delta(tikv_engine_write_stall{{{m}}}[10m]))")
+        );
+        let a = format!(r#"tikv_store_size_bytes{{{m},type="available"}}"#);
+        assert_eq!(
+            CheckQuery::CapacityRunway.promql(&scope, &m, lookback),
+            format!("min by (pod) ({a} / ({a} - predict_linear({a}[6h], 86400)))")
         );
     }
 

@@ -11,9 +11,76 @@ use crate::model::{
 };
 use crate::normalize;
 use crate::normalize::checks::{self as verdict, MemberHealth, Removal};
+use crate::promql::CheckQuery;
 use crate::state::Cluster;
 use crate::upstream::Upstream;
 use crate::upstream::pd::{Served, paths};
+
+/// The answers of the checks' PromQL, in the order of `CheckQuery::ALL`, each with the PromQL
+/// sent: `None` (with a warning) when the cluster has no Prometheus or it could not answer.
+/// The stores PD lists select the series and name the stores; without them, only the
+/// selection's extra matchers do.
+async fn prometheus_answers(
+    cluster: &Cluster,
+    stores: Option<&[crate::model::Store]>,
+    warnings: &mut Vec<Warning>,
+) -> Vec<(Option<Vec<verdict::PromSample>>, String)> {
+    let lookback = cluster.check_thresholds.runway_lookback;
+    let Some(prometheus) = &cluster.prometheus else {
+        warnings.push(Warning {
+            source: WarningSource::Prometheus,
+            message: format!(
+                "cluster {:?} has no Prometheus configured: the checks using it are unknown",
+                cluster.name
+            ),
+        });
+        let scope = crate::promql::QueryScope::default();
+        return CheckQuery::ALL
+            .iter()
+            .map(|q| (None, q.promql(&scope, "", lookback)))
+            .collect();
+    };
+    let scope = super::store_metrics::query_scope(prometheus);
+    let instances = stores.map(normalize::metric_instances).unwrap_or_default();
+    let store_ids: std::collections::HashMap<String, crate::model::PdId> = stores
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|s| Some((s.status_address.clone()?, s.id)))
+        .collect();
+    let matcher = scope.selector(instances.iter().map(String::as_str));
+    let time = crate::upstream::prometheus::EvalTime::Now;
+    let answers = join_all(CheckQuery::ALL.iter().map(|q| {
+        let promql = q.promql(&scope, &matcher, lookback);
+        async move {
+            let answer = prometheus.query(&promql, time).await;
+            (answer, promql)
+        }
+    }))
+    .await;
+    let mut failed = false;
+    answers
+        .into_iter()
+        .map(|(answer, promql)| match answer {
+            Ok(envelope) => {
+                warnings.extend(normalize::sample::warnings(&envelope));
+                let samples = verdict::prom_samples(&envelope, scope.join_label(), &store_ids);
+                (Some(samples), promql)
+            }
+            Err(e) => {
+                if !failed {
+                    failed = true;
+                    warnings.push(Warning {
+                        source: WarningSource::Prometheus,
+                        message: format!(
+                            "Prometheus could not answer, the checks using it are unknown: {e}"
+                        ),
+                    });
+                }
+                (None, promql)
+            }
+        })
+        .collect()
+}
 
 fn unread(warnings: &mut Vec<Warning>, what: &str, e: &dyn std::fmt::Display) {
     warnings.push(pd_warning(format!(
@@ -188,6 +255,14 @@ pub(crate) async fn checks(cluster: &Arc<Cluster>, keep: &[CheckStatus]) -> Chec
         None => None,
     };
 
+    let prom = prometheus_answers(cluster, stores.as_deref(), &mut warnings).await;
+    let input = |q: CheckQuery| {
+        let (samples, source) = &prom[CheckQuery::ALL.iter().position(|x| *x == q).unwrap_or(0)];
+        verdict::PromInput {
+            samples: samples.as_deref(),
+            source,
+        }
+    };
     let stores = stores.as_deref();
     let all = vec![
         verdict::store_down(
@@ -216,6 +291,12 @@ pub(crate) async fn checks(cluster: &Arc<Cluster>, keep: &[CheckStatus]) -> Chec
         verdict::location_labels(stores, location_labels.as_deref()),
         verdict::gc_safe_point_age(gc.as_ref(), &t),
         verdict::resolved_ts_lag(resolved.as_ref(), &t),
+        verdict::capacity_runway(input(CheckQuery::CapacityRunway), &t),
+        verdict::raftstore_cpu(input(CheckQuery::RaftstoreCpu), &t),
+        verdict::apply_cpu(input(CheckQuery::ApplyCpu), &t),
+        verdict::write_stall(input(CheckQuery::WriteStall), &t),
+        verdict::channel_full(input(CheckQuery::ChannelFull), &t),
+        verdict::leader_drops(input(CheckQuery::LeaderDrops), &t),
     ];
     let summary = CheckSummary::of(&all);
     let checks = all

@@ -46,6 +46,7 @@ fn not_answered(cluster: &Cluster, message: String) -> FleetCluster {
         version: None,
         stores: None,
         storage: None,
+        runway_days: None,
         checks: None,
         not_ok: Vec::new(),
         warnings: vec![Warning {
@@ -85,6 +86,11 @@ async fn one(cluster: &Arc<Cluster>) -> FleetCluster {
         version,
         stores: stores.as_deref().map(normalize::store_state_counts),
         storage: stores.as_deref().map(normalize::storage_totals),
+        runway_days: checks
+            .checks
+            .iter()
+            .find(|c| c.id == "capacity-runway")
+            .and_then(|c| c.evidence.values.get("min_runway_days").copied()),
         checks: Some(checks.summary),
         not_ok: checks
             .checks

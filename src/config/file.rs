@@ -202,6 +202,22 @@ pub(super) struct FileCheckThresholds {
     resolved_ts_lag_warning: Option<String>,
     #[serde(default)]
     resolved_ts_lag_critical: Option<String>,
+    #[serde(default)]
+    runway_warning_days: Option<f64>,
+    #[serde(default)]
+    runway_critical_days: Option<f64>,
+    #[serde(default)]
+    runway_lookback: Option<String>,
+    #[serde(default)]
+    raftstore_cpu_critical: Option<f64>,
+    #[serde(default)]
+    apply_cpu_critical: Option<f64>,
+    #[serde(default)]
+    write_stall_critical: Option<f64>,
+    #[serde(default)]
+    channel_full_critical: Option<f64>,
+    #[serde(default)]
+    leader_drops_warning: Option<f64>,
 }
 
 impl FileCheckThresholds {
@@ -241,7 +257,41 @@ impl FileCheckThresholds {
                 &self.resolved_ts_lag_critical,
                 d.resolved_ts_lag_critical,
             )?,
+            runway_warning_days: self.runway_warning_days.unwrap_or(d.runway_warning_days),
+            runway_critical_days: self.runway_critical_days.unwrap_or(d.runway_critical_days),
+            runway_lookback: duration("runway_lookback", &self.runway_lookback, d.runway_lookback)?,
+            raftstore_cpu_critical: self
+                .raftstore_cpu_critical
+                .unwrap_or(d.raftstore_cpu_critical),
+            apply_cpu_critical: self.apply_cpu_critical.unwrap_or(d.apply_cpu_critical),
+            write_stall_critical: self.write_stall_critical.unwrap_or(d.write_stall_critical),
+            channel_full_critical: self
+                .channel_full_critical
+                .unwrap_or(d.channel_full_critical),
+            leader_drops_warning: self.leader_drops_warning.unwrap_or(d.leader_drops_warning),
         };
+        for (key, value) in [
+            ("runway_warning_days", t.runway_warning_days),
+            ("runway_critical_days", t.runway_critical_days),
+            ("raftstore_cpu_critical", t.raftstore_cpu_critical),
+            ("apply_cpu_critical", t.apply_cpu_critical),
+            ("write_stall_critical", t.write_stall_critical),
+            ("channel_full_critical", t.channel_full_critical),
+            ("leader_drops_warning", t.leader_drops_warning),
+        ] {
+            if !value.is_finite() || value < 0.0 {
+                return Err(bad(key, format!("{value} is not a number >= 0")));
+            }
+        }
+        if t.runway_lookback < std::time::Duration::from_secs(60) {
+            return Err(bad("runway_lookback", "is under a minute".to_owned()));
+        }
+        if t.runway_critical_days > t.runway_warning_days {
+            return Err(bad(
+                "runway_critical_days",
+                "is above runway_warning_days (runway warns below the larger)".to_owned(),
+            ));
+        }
         if !(0.0..1.0).contains(&t.low_space_margin) {
             return Err(bad(
                 "low_space_margin",

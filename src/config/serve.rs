@@ -477,9 +477,17 @@ mod tests {
         };
         let cfg = write(
             "ok.toml",
-            "checks = { gc_age_warning = '2h', gc_age_critical = '6h', unhealthy_regions_critical = 50, low_space_margin = 0.05 }",
+            "checks = { gc_age_warning = '2h', gc_age_critical = '6h', unhealthy_regions_critical = 50, low_space_margin = 0.05, runway_warning_days = 60, runway_lookback = '1d', raftstore_cpu_critical = 3.2, leader_drops_warning = 20 }",
         )
         .unwrap();
+        assert!((cfg.clusters[0].checks.runway_warning_days - 60.0).abs() < 1e-12);
+        assert_eq!(
+            cfg.clusters[0].checks.runway_lookback,
+            Duration::from_secs(86_400)
+        );
+        assert!((cfg.clusters[0].checks.raftstore_cpu_critical - 3.2).abs() < 1e-12);
+        assert!((cfg.clusters[0].checks.leader_drops_warning - 20.0).abs() < 1e-12);
+        assert!((cfg.clusters[0].checks.apply_cpu_critical - 0.9).abs() < 1e-12);
         let (a, b) = (&cfg.clusters[0].checks, &cfg.clusters[1].checks);
         assert_eq!(a.gc_age_warning, Duration::from_secs(7200));
         assert_eq!(a.gc_age_critical, Duration::from_secs(6 * 3600));
@@ -506,6 +514,21 @@ mod tests {
                 "m.toml",
                 "checks = { low_space_margin = 1.5 }",
                 "low_space_margin",
+            ),
+            (
+                "r.toml",
+                "checks = { runway_critical_days = 40 }",
+                "runway_critical_days",
+            ),
+            (
+                "n.toml",
+                "checks = { apply_cpu_critical = -1 }",
+                "apply_cpu_critical",
+            ),
+            (
+                "l.toml",
+                "checks = { runway_lookback = '10s' }",
+                "runway_lookback",
             ),
         ] {
             match write(name, bad) {

@@ -176,6 +176,9 @@ pub struct FleetCluster {
     pub stores: Option<StoreStateCounts>,
     /// Capacity totals, or `null` when the stores could not be read.
     pub storage: Option<StorageTotals>,
+    /// Days until the first store fills at the trend of the capacity-runway check, or `null`
+    /// when no store is filling or it could not be measured (no Prometheus, or no answer).
+    pub runway_days: Option<f64>,
     /// The worst status and counts of the cluster's checks, or `null` when it did not answer.
     pub checks: Option<CheckSummary>,
     /// The checks that are not `ok`.

@@ -32,6 +32,22 @@ pub struct CheckThresholds {
     pub resolved_ts_lag_warning: Duration,
     /// Min resolved ts lag at which `resolved-ts-lag` is critical.
     pub resolved_ts_lag_critical: Duration,
+    /// Days of capacity runway under which `capacity-runway` warns.
+    pub runway_warning_days: f64,
+    /// Days of capacity runway under which `capacity-runway` is critical.
+    pub runway_critical_days: f64,
+    /// The range `predict_linear` fits the available bytes' trend over.
+    pub runway_lookback: Duration,
+    /// Raftstore cores per store above which `raftstore-cpu` is critical (TiKV's rule: 1.6).
+    pub raftstore_cpu_critical: f64,
+    /// Cores of the busiest apply thread above which `apply-cpu` is critical (TiKV's rule: 0.9).
+    pub apply_cpu_critical: f64,
+    /// Write stall change over 10 minutes above which `write-stall` is critical (TiKV's rule: 0).
+    pub write_stall_critical: f64,
+    /// Channel-full events per second above which `channel-full` is critical (TiKV's rule: 0).
+    pub channel_full_critical: f64,
+    /// Leaders lost within 30 s above which `leader-drops` warns (TiKV's rule: 10).
+    pub leader_drops_warning: f64,
 }
 
 impl Default for CheckThresholds {
@@ -46,6 +62,14 @@ impl Default for CheckThresholds {
             gc_age_critical: Duration::from_secs(72 * 3600),
             resolved_ts_lag_warning: Duration::from_secs(60),
             resolved_ts_lag_critical: Duration::from_secs(600),
+            runway_warning_days: 30.0,
+            runway_critical_days: 7.0,
+            runway_lookback: Duration::from_secs(6 * 3600),
+            raftstore_cpu_critical: 1.6,
+            apply_cpu_critical: 0.9,
+            write_stall_critical: 0.0,
+            channel_full_critical: 0.0,
+            leader_drops_warning: 10.0,
         }
     }
 }
@@ -65,7 +89,7 @@ pub mod sources {
 }
 
 /// Every check id, in the order `/checks` lists them.
-pub const CHECK_IDS: [&str; 11] = [
+pub const CHECK_IDS: [&str; 17] = [
     "store-down",
     "pd-members",
     "region-health",
@@ -77,6 +101,12 @@ pub const CHECK_IDS: [&str; 11] = [
     "location-labels",
     "gc-safe-point-age",
     "resolved-ts-lag",
+    "capacity-runway",
+    "raftstore-cpu",
+    "apply-cpu",
+    "write-stall",
+    "channel-full",
+    "leader-drops",
 ];
 
 fn check(
@@ -693,6 +723,301 @@ pub fn resolved_ts_lag(resolved: Option<&ResolvedTs>, t: &CheckThresholds) -> Ch
     )
 }
 
+/// One sample of a check's PromQL answer: the series' join label value, the store PD says has
+/// that status address, its `type` label, and the value (never NaN; may be infinite).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PromSample {
+    /// The value of the join label.
+    pub instance: String,
+    /// The store with this status address, when the store list gives one.
+    pub store_id: Option<PdId>,
+    /// The `type` label, when present.
+    pub kind: Option<String>,
+    /// The value.
+    pub value: f64,
+}
+
+/// The samples of an instant vector answer, joined to store ids by `join_label`; NaN values
+/// are left out, infinities kept.
+pub(crate) fn prom_samples(
+    envelope: &crate::upstream::prometheus::wire::Envelope,
+    join_label: &str,
+    store_ids: &std::collections::HashMap<String, PdId>,
+) -> Vec<PromSample> {
+    use crate::upstream::prometheus::wire::QueryData;
+    let Some(QueryData::Vector(samples)) = &envelope.data else {
+        return Vec::new();
+    };
+    samples
+        .iter()
+        .filter_map(|s| {
+            let value = s.value.as_ref()?;
+            let value = match super::sample::parse_sample_value(&value.1).ok()? {
+                super::sample::SampleValue::Finite(v) => v,
+                super::sample::SampleValue::NonFinite(crate::model::NonFinite::PosInf) => {
+                    f64::INFINITY
+                }
+                super::sample::SampleValue::NonFinite(crate::model::NonFinite::NegInf) => {
+                    f64::NEG_INFINITY
+                }
+                super::sample::SampleValue::NonFinite(crate::model::NonFinite::Nan) => return None,
+            };
+            let instance = s.metric.get(join_label).cloned().unwrap_or_default();
+            Some(PromSample {
+                store_id: store_ids.get(&instance).copied(),
+                kind: s.metric.get("type").cloned(),
+                instance,
+                value,
+            })
+        })
+        .collect()
+}
+
+/// What the checks fed by Prometheus were given: their answers (`None` when Prometheus is not
+/// configured or could not answer) and the PromQL sent for each.
+#[derive(Debug, Clone, Copy)]
+pub struct PromInput<'a> {
+    /// The answer, or `None`.
+    pub samples: Option<&'a [PromSample]>,
+    /// The PromQL sent (or that would have been sent).
+    pub source: &'a str,
+}
+
+/// The stores (and, for instances PD does not list, the instance names) of `samples`.
+fn concerned(samples: &[&PromSample], evidence: &mut CheckEvidence) {
+    let mut ids = BTreeSet::new();
+    let mut names = BTreeSet::new();
+    for s in samples {
+        match s.store_id {
+            Some(id) => {
+                ids.insert(id.0);
+            }
+            None => {
+                names.insert(s.instance.clone());
+            }
+        }
+    }
+    evidence.store_ids = ids.into_iter().map(PdId).collect();
+    evidence.names.extend(names);
+}
+
+/// `capacity-runway`: days until a store's available bytes reach zero at the trend
+/// `predict_linear` fits over `runway_lookback`; under `runway_critical_days`: `critical`, under
+/// `runway_warning_days`: `warning`. Evidence per store (`store_<id>_runway_days`) for the
+/// stores that are filling; `min_runway_days` is the cluster's runway.
+#[must_use]
+pub fn capacity_runway(input: PromInput<'_>, t: &CheckThresholds) -> Check {
+    const ID: &str = "capacity-runway";
+    let Some(samples) = input.samples else {
+        return unknown(ID, "the store size series from Prometheus", input.source);
+    };
+    if samples.is_empty() {
+        return check(
+            ID,
+            CheckStatus::Unknown,
+            "Prometheus has no tikv_store_size_bytes series for the stores".into(),
+            CheckEvidence::default(),
+            input.source,
+        );
+    }
+    let mut evidence = CheckEvidence {
+        warning_threshold: Some(t.runway_warning_days),
+        critical_threshold: Some(t.runway_critical_days),
+        ..CheckEvidence::default()
+    };
+    let filling: Vec<&PromSample> = samples
+        .iter()
+        .filter(|s| s.value.is_finite() && s.value >= 0.0)
+        .collect();
+    for s in &filling {
+        let key = s.store_id.map_or_else(
+            || format!("{}_runway_days", s.instance),
+            |id| format!("store_{id}_runway_days"),
+        );
+        evidence.values.insert(key, s.value);
+    }
+    evidence
+        .values
+        .insert("stores_filling".into(), count(filling.len()));
+    let Some(min) = filling.iter().map(|s| s.value).reduce(f64::min) else {
+        return check(
+            ID,
+            CheckStatus::Ok,
+            format!(
+                "no store is filling over the last {}",
+                hours(t.runway_lookback)
+            ),
+            evidence,
+            input.source,
+        );
+    };
+    evidence.values.insert("min_runway_days".into(), min);
+    let (status, limit) = if min < t.runway_critical_days {
+        (CheckStatus::Critical, t.runway_critical_days)
+    } else if min < t.runway_warning_days {
+        (CheckStatus::Warning, t.runway_warning_days)
+    } else {
+        (CheckStatus::Ok, 0.0)
+    };
+    let short: Vec<&PromSample> = filling
+        .iter()
+        .copied()
+        .filter(|s| s.value < limit)
+        .collect();
+    concerned(&short, &mut evidence);
+    let summary = format!(
+        "the first store fills in {min:.1} days at the trend of the last {}",
+        hours(t.runway_lookback)
+    );
+    check(ID, status, summary, evidence, input.source)
+}
+
+fn hours(d: Duration) -> String {
+    format!("{:.0} h", d.as_secs_f64() / 3600.0)
+}
+
+/// One of TiKV's alert rules as a check: `value_name` is the largest value over the stores;
+/// a store above `threshold` makes the check `level`. An empty answer is `ok` when
+/// `empty_is_ok` (the series only exist once something happened), otherwise `unknown`.
+struct AlertRule<'a> {
+    id: &'a str,
+    what: &'a str,
+    value_name: &'a str,
+    threshold: f64,
+    level: CheckStatus,
+    empty_is_ok: bool,
+}
+
+fn alert_rule(rule: &AlertRule<'_>, input: PromInput<'_>, value: impl Fn(f64) -> f64) -> Check {
+    let Some(samples) = input.samples else {
+        return unknown(
+            rule.id,
+            &format!("{} from Prometheus", rule.what),
+            input.source,
+        );
+    };
+    let mut evidence = CheckEvidence::default();
+    if rule.level == CheckStatus::Critical {
+        evidence.critical_threshold = Some(rule.threshold);
+    } else {
+        evidence.warning_threshold = Some(rule.threshold);
+    }
+    let values: Vec<(f64, &PromSample)> = samples
+        .iter()
+        .map(|s| (value(s.value), s))
+        .filter(|(v, _)| v.is_finite())
+        .collect();
+    if values.is_empty() && !rule.empty_is_ok {
+        return check(
+            rule.id,
+            CheckStatus::Unknown,
+            format!("Prometheus has no series of {} for the stores", rule.what),
+            evidence,
+            input.source,
+        );
+    }
+    let max = values.iter().map(|(v, _)| *v).fold(0.0, f64::max);
+    evidence.values.insert(rule.value_name.to_owned(), max);
+    let over: Vec<&PromSample> = values
+        .iter()
+        .filter(|(v, _)| *v > rule.threshold)
+        .map(|(_, s)| *s)
+        .collect();
+    if over.is_empty() {
+        let summary = format!("{} at most {max:.2}, within {}", rule.what, rule.threshold);
+        return check(rule.id, CheckStatus::Ok, summary, evidence, input.source);
+    }
+    concerned(&over, &mut evidence);
+    let kinds: BTreeSet<String> = over.iter().filter_map(|s| s.kind.clone()).collect();
+    evidence.names.extend(kinds);
+    evidence
+        .values
+        .insert("stores_over".into(), count(over.len()));
+    let summary = format!(
+        "{} up to {max:.2} (over {}) on {} store(s)",
+        rule.what,
+        rule.threshold,
+        over.len()
+    );
+    check(rule.id, rule.level, summary, evidence, input.source)
+}
+
+/// `raftstore-cpu`: raftstore threads' cores per store over `raftstore_cpu_critical` (TiKV's
+/// `TiKV_raftstore_thread_cpu_seconds_total`, critical): `critical`.
+#[must_use]
+pub fn raftstore_cpu(input: PromInput<'_>, t: &CheckThresholds) -> Check {
+    let rule = AlertRule {
+        id: "raftstore-cpu",
+        what: "raftstore CPU (cores)",
+        value_name: "max_raftstore_cpu_cores",
+        threshold: t.raftstore_cpu_critical,
+        level: CheckStatus::Critical,
+        empty_is_ok: false,
+    };
+    alert_rule(&rule, input, |v| v)
+}
+
+/// `apply-cpu`: the busiest apply thread's cores over `apply_cpu_critical` (TiKV's
+/// `TiKV_thread_apply_worker_cpu_seconds`, critical): `critical`.
+#[must_use]
+pub fn apply_cpu(input: PromInput<'_>, t: &CheckThresholds) -> Check {
+    let rule = AlertRule {
+        id: "apply-cpu",
+        what: "apply thread CPU (cores)",
+        value_name: "max_apply_thread_cpu_cores",
+        threshold: t.apply_cpu_critical,
+        level: CheckStatus::Critical,
+        empty_is_ok: false,
+    };
+    alert_rule(&rule, input, |v| v)
+}
+
+/// `write-stall`: the write stall gauge changed over 10 minutes (TiKV's `TiKV_write_stall`,
+/// critical): `critical`.
+#[must_use]
+pub fn write_stall(input: PromInput<'_>, t: &CheckThresholds) -> Check {
+    let rule = AlertRule {
+        id: "write-stall",
+        what: "write stall change over 10 min",
+        value_name: "max_write_stall_delta",
+        threshold: t.write_stall_critical,
+        level: CheckStatus::Critical,
+        empty_is_ok: false,
+    };
+    alert_rule(&rule, input, |v| v)
+}
+
+/// `channel-full`: a raftstore channel was full over 10 minutes (TiKV's
+/// `TiKV_channel_full_total`, critical): `critical`, naming the channel types. No series means
+/// no channel was ever full: `ok`.
+#[must_use]
+pub fn channel_full(input: PromInput<'_>, t: &CheckThresholds) -> Check {
+    let rule = AlertRule {
+        id: "channel-full",
+        what: "channel-full events per second",
+        value_name: "max_channel_full_per_second",
+        threshold: t.channel_full_critical,
+        level: CheckStatus::Critical,
+        empty_is_ok: true,
+    };
+    alert_rule(&rule, input, |v| v)
+}
+
+/// `leader-drops`: a store lost more than `leader_drops_warning` leaders within 30 s (TiKV's
+/// `TiKV_leader_drops`, warning): `warning`.
+#[must_use]
+pub fn leader_drops(input: PromInput<'_>, t: &CheckThresholds) -> Check {
+    let rule = AlertRule {
+        id: "leader-drops",
+        what: "leaders dropped within 30 s",
+        value_name: "max_leaders_dropped",
+        threshold: t.leader_drops_warning,
+        level: CheckStatus::Warning,
+        empty_is_ok: false,
+    };
+    alert_rule(&rule, input, |v| -v)
+}
+
 #[allow(clippy::cast_precision_loss)]
 fn count(n: usize) -> f64 {
     n as f64
@@ -1135,5 +1460,99 @@ mod tests {
             crate::model::CheckSummary::of(&[]).worst_status,
             CheckStatus::Ok
         );
+    }
+
+    fn sample(store: Option<u64>, value: f64) -> PromSample {
+        PromSample {
+            instance: format!("tikv-{}:20180", store.unwrap_or(99)),
+            store_id: store.map(PdId),
+            kind: None,
+            value,
+        }
+    }
+
+    fn input(samples: &[PromSample]) -> PromInput<'_> {
+        PromInput {
+            samples: Some(samples),
+            source: "q",
+        }
+    }
+
+    const NONE: PromInput<'static> = PromInput {
+        samples: None,
+        source: "q",
+    };
+
+    #[test]
+    fn capacity_runway_every_status() {
+        let status = |s: &[PromSample]| capacity_runway(input(s), &t()).status;
+        assert_eq!(
+            status(&[sample(Some(1), 100.0), sample(Some(2), f64::INFINITY)]),
+            CheckStatus::Ok
+        );
+        assert_eq!(status(&[sample(Some(1), -5.0)]), CheckStatus::Ok);
+        let warning = capacity_runway(input(&[sample(Some(1), 20.0), sample(Some(4), 90.0)]), &t());
+        assert_eq!(warning.status, CheckStatus::Warning);
+        assert_eq!(warning.evidence.store_ids, vec![PdId(1)]);
+        assert_eq!(warning.evidence.values["store_4_runway_days"], 90.0);
+        assert_eq!(warning.evidence.values["min_runway_days"], 20.0);
+        assert_eq!(status(&[sample(Some(1), 3.0)]), CheckStatus::Critical);
+        assert_eq!(status(&[]), CheckStatus::Unknown);
+        assert_eq!(capacity_runway(NONE, &t()).status, CheckStatus::Unknown);
+    }
+
+    #[test]
+    fn alert_rule_checks_every_status() {
+        let t = t();
+        assert_eq!(
+            raftstore_cpu(input(&[sample(Some(1), 1.6)]), &t).status,
+            CheckStatus::Ok
+        );
+        let hot = raftstore_cpu(input(&[sample(Some(1), 1.7), sample(None, 2.0)]), &t);
+        assert_eq!(hot.status, CheckStatus::Critical);
+        assert_eq!(hot.evidence.store_ids, vec![PdId(1)]);
+        assert_eq!(hot.evidence.names, vec!["tikv-99:20180".to_owned()]);
+        assert_eq!(hot.evidence.values["max_raftstore_cpu_cores"], 2.0);
+        assert_eq!(
+            apply_cpu(input(&[sample(Some(1), 0.95)]), &t).status,
+            CheckStatus::Critical
+        );
+        assert_eq!(
+            apply_cpu(input(&[sample(Some(1), 0.5)]), &t).status,
+            CheckStatus::Ok
+        );
+        assert_eq!(
+            write_stall(input(&[sample(Some(1), 0.0)]), &t).status,
+            CheckStatus::Ok
+        );
+        assert_eq!(
+            write_stall(input(&[sample(Some(1), 2.0)]), &t).status,
+            CheckStatus::Critical
+        );
+        assert_eq!(write_stall(input(&[]), &t).status, CheckStatus::Unknown);
+        assert_eq!(channel_full(input(&[]), &t).status, CheckStatus::Ok);
+        let mut full = sample(Some(2), 0.5);
+        full.kind = Some("raftstore".into());
+        let full = channel_full(input(&[full]), &t);
+        assert_eq!(full.status, CheckStatus::Critical);
+        assert_eq!(full.evidence.names, vec!["raftstore".to_owned()]);
+        assert_eq!(
+            leader_drops(input(&[sample(Some(1), -10.0)]), &t).status,
+            CheckStatus::Ok
+        );
+        let drops = leader_drops(input(&[sample(Some(1), -50.0)]), &t);
+        assert_eq!(drops.status, CheckStatus::Warning);
+        assert_eq!(drops.evidence.warning_threshold, Some(10.0));
+        assert_eq!(drops.evidence.values["max_leaders_dropped"], 50.0);
+        for c in [
+            raftstore_cpu(NONE, &t),
+            apply_cpu(NONE, &t),
+            write_stall(NONE, &t),
+            channel_full(NONE, &t),
+            leader_drops(NONE, &t),
+        ] {
+            assert_eq!(c.status, CheckStatus::Unknown, "{c:?}");
+            assert_eq!(c.source, "q");
+        }
     }
 }

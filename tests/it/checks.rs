@@ -108,7 +108,13 @@ async fn checks_follow_the_simulated_cycle() {
         ] {
             assert_eq!(status(body, id), "ok", "{id}: {body}");
         }
-        assert_eq!(body["warnings"], serde_json::json!([]), "{body}");
+        // The only warning: no Prometheus, so its checks are unknown.
+        let warnings = body["warnings"].as_array().unwrap();
+        assert_eq!(warnings.len(), 1, "{body}");
+        assert_eq!(warnings[0]["source"], "prometheus", "{body}");
+        for id in PROM_CHECKS {
+            assert_eq!(status(body, id), "unknown", "{id}: {body}");
+        }
     }
     // The summary counts every check, and the worst is critical while the store is down.
     assert_eq!(t300["summary"]["worst_status"], "critical");
@@ -117,7 +123,10 @@ async fn checks_follow_the_simulated_cycle() {
         .iter()
         .map(|k| counts[k].as_u64().unwrap())
         .sum();
-    assert_eq!(total, 11);
+    assert_eq!(
+        total as usize,
+        tikv_lens::normalize::checks::CHECK_IDS.len()
+    );
 
     // The filter keeps the statuses asked for; the summary still counts every check.
     let filtered = lens
@@ -156,7 +165,11 @@ async fn an_outage_makes_checks_unknown_never_ok() {
         .ok()
         .clone();
     let checks = body["checks"].as_array().unwrap();
-    assert_eq!(checks.len(), 11, "every check is listed: {body}");
+    assert_eq!(
+        checks.len(),
+        tikv_lens::normalize::checks::CHECK_IDS.len(),
+        "every check is listed: {body}"
+    );
     for check in checks {
         assert_eq!(check["status"], "unknown", "{check}");
         assert!(
@@ -167,7 +180,10 @@ async fn an_outage_makes_checks_unknown_never_ok() {
         );
     }
     assert_eq!(body["summary"]["worst_status"], "unknown");
-    assert_eq!(body["summary"]["counts"]["unknown"], 11);
+    assert_eq!(
+        body["summary"]["counts"]["unknown"].as_u64().unwrap() as usize,
+        tikv_lens::normalize::checks::CHECK_IDS.len()
+    );
     let warnings = body["warnings"].as_array().unwrap();
     assert!(
         warnings
@@ -262,4 +278,262 @@ async fn the_fleet_answers_within_its_deadline_when_one_pd_hangs() {
     assert_eq!(dead["stores"], Value::Null);
     let warning = dead["warnings"][0]["message"].as_str().unwrap();
     assert!(warning.contains("deadline of 2000 ms"), "{warning}");
+}
+
+/// A Prometheus vector answer: one sample per `(instance, type, value)`.
+fn vector(samples: &[(&str, Option<&str>, &str)]) -> crate::support::Canned {
+    let result: Vec<Value> = samples
+        .iter()
+        .map(|(instance, kind, value)| {
+            let mut metric = serde_json::json!({ "instance": instance });
+            if let Some(kind) = kind {
+                metric["type"] = Value::from(*kind);
+            }
+            serde_json::json!({ "metric": metric, "value": [1_741_593_600.0, value] })
+        })
+        .collect();
+    crate::support::fake_prometheus::prom_json(
+        serde_json::to_vec(&serde_json::json!({
+            "status": "success",
+            "data": { "resultType": "vector", "result": result }
+        }))
+        .unwrap(),
+    )
+}
+
+const PROM_CHECKS: [&str; 6] = [
+    "capacity-runway",
+    "raftstore-cpu",
+    "apply-cpu",
+    "write-stall",
+    "channel-full",
+    "leader-drops",
+];
+
+/// `/checks` of the v8.5 fixture cluster (stores 1 and 4 are `10.0.1.21` and `10.0.1.22`)
+/// behind a shared Prometheus selected by `k8s_cluster="eu1"`, answering each check's query
+/// with `answers(metric)`; returns the body and the PromQL received.
+async fn with_prometheus(
+    answers: impl Fn(&str) -> crate::support::Canned + Send + Sync + 'static,
+) -> (Value, Vec<String>) {
+    get_with_prometheus("/api/v1/clusters/default/checks", answers).await
+}
+
+/// `path` of the cluster of [`with_prometheus`].
+async fn get_with_prometheus(
+    path: &str,
+    answers: impl Fn(&str) -> crate::support::Canned + Send + Sync + 'static,
+) -> (Value, Vec<String>) {
+    use crate::support::fake_prometheus::{FakePrometheus, QUERY, cluster_with_prometheus};
+    let pd = FakePd::start().await;
+    pd.serve_v85_cluster();
+    let prometheus = FakePrometheus::start().await;
+    prometheus.answer_with(QUERY, move |r| {
+        let q = r.query();
+        let metric = [
+            "tikv_store_size_bytes",
+            "(raftstore|rs)_",
+            "apply_",
+            "tikv_engine_write_stall",
+            "tikv_channel_full_total",
+            "tikv_pd_heartbeat_tick_total",
+        ]
+        .into_iter()
+        .find(|m| q.contains(m))
+        .unwrap_or("");
+        answers(metric)
+    });
+    let mut config = cluster_with_prometheus("default", &[pd.url()], &prometheus.url());
+    config.prometheus_selection.labels = vec![(
+        tikv_lens::upstream::prometheus::LabelName::parse("k8s_cluster").unwrap(),
+        "eu1".to_owned(),
+    )];
+    let lens = Lens::start(vec![config], test_limits()).await;
+    let body = lens.get(path).await.ok().clone();
+    let sent = prometheus
+        .received_on(QUERY)
+        .iter()
+        .map(|r| r.query().to_owned())
+        .collect();
+    (body, sent)
+}
+
+fn calm(metric: &str) -> crate::support::Canned {
+    match metric {
+        "tikv_store_size_bytes" => vector(&[
+            ("10.0.1.21:20180", None, "120"),
+            ("10.0.1.22:20180", None, "+Inf"),
+        ]),
+        "(raftstore|rs)_" => vector(&[("10.0.1.21:20180", None, "0.4")]),
+        "apply_" => vector(&[("10.0.1.21:20180", None, "0.2")]),
+        "tikv_engine_write_stall" => vector(&[("10.0.1.21:20180", None, "0")]),
+        "tikv_channel_full_total" => vector(&[]),
+        _ => vector(&[("10.0.1.21:20180", None, "3")]),
+    }
+}
+
+fn troubled(metric: &str) -> crate::support::Canned {
+    match metric {
+        "tikv_store_size_bytes" => vector(&[
+            ("10.0.1.21:20180", None, "5.5"),
+            ("10.0.1.22:20180", None, "20"),
+        ]),
+        "(raftstore|rs)_" => vector(&[("10.0.1.22:20180", None, "1.9")]),
+        "apply_" => vector(&[("10.0.1.22:20180", None, "0.95")]),
+        "tikv_engine_write_stall" => vector(&[("10.0.1.21:20180", None, "2")]),
+        "tikv_channel_full_total" => vector(&[("10.0.1.22:20180", Some("raftstore"), "0.25")]),
+        _ => vector(&[("10.0.1.22:20180", None, "-40")]),
+    }
+}
+
+#[tokio::test]
+async fn prometheus_checks_pass_on_calm_answers() {
+    let (body, sent) = with_prometheus(calm).await;
+    for id in PROM_CHECKS {
+        assert_eq!(status(&body, id), "ok", "{id}: {body}");
+        let source = by_id(&body, id)["source"].as_str().unwrap();
+        assert!(
+            sent.iter().any(|q| q == source),
+            "{id}: {source} not in {sent:?}"
+        );
+    }
+    assert_eq!(sent.len(), 6, "{sent:?}");
+    for q in &sent {
+        assert!(
+            q.contains(r#"k8s_cluster="eu1",instance=~"#)
+                && q.contains("10\\\\.0\\\\.1\\\\.21:20180"),
+            "the selection's matchers and the stores' instances: {q}"
+        );
+    }
+    let runway = by_id(&body, "capacity-runway");
+    assert_eq!(runway["evidence"]["values"]["store_1_runway_days"], 120.0);
+    assert_eq!(runway["evidence"]["values"]["min_runway_days"], 120.0);
+    assert_eq!(runway["evidence"]["warning_threshold"], 30.0);
+    assert_eq!(runway["evidence"]["critical_threshold"], 7.0);
+    assert!(
+        runway["source"]
+            .as_str()
+            .unwrap()
+            .contains("predict_linear(")
+    );
+    assert!(
+        by_id(&body, "leader-drops")["source"]
+            .as_str()
+            .unwrap()
+            .contains("[30s]")
+    );
+    assert!(body["summary"]["counts"]["ok"].as_u64().unwrap() >= 6);
+}
+
+#[tokio::test]
+async fn prometheus_checks_fire_on_troubled_answers() {
+    let (body, _) = with_prometheus(troubled).await;
+    let expect = [
+        ("capacity-runway", "critical", vec!["1"]),
+        ("raftstore-cpu", "critical", vec!["4"]),
+        ("apply-cpu", "critical", vec!["4"]),
+        ("write-stall", "critical", vec!["1"]),
+        ("channel-full", "critical", vec!["4"]),
+        ("leader-drops", "warning", vec!["4"]),
+    ];
+    for (id, want, stores) in expect {
+        let check = by_id(&body, id);
+        assert_eq!(check["status"], want, "{check}");
+        assert_eq!(
+            check["evidence"]["store_ids"],
+            serde_json::json!(stores),
+            "{check}"
+        );
+    }
+    assert_eq!(
+        by_id(&body, "channel-full")["evidence"]["names"],
+        serde_json::json!(["raftstore"])
+    );
+    assert_eq!(
+        by_id(&body, "leader-drops")["evidence"]["values"]["max_leaders_dropped"],
+        40.0
+    );
+    // 20 days left on the fullest store: a warning, not critical.
+    let (body, _) = with_prometheus(|m| {
+        if m == "tikv_store_size_bytes" {
+            vector(&[("10.0.1.21:20180", None, "20")])
+        } else {
+            calm(m)
+        }
+    })
+    .await;
+    let runway = by_id(&body, "capacity-runway");
+    assert_eq!(runway["status"], "warning", "{runway}");
+    assert_eq!(runway["evidence"]["store_ids"], serde_json::json!(["1"]));
+    // No series at all is unknown, not ok (channel-full's series exist only once a channel
+    // was full, so its empty answer is ok).
+    let (body, _) = with_prometheus(|_| vector(&[])).await;
+    for id in PROM_CHECKS {
+        let want = if id == "channel-full" {
+            "ok"
+        } else {
+            "unknown"
+        };
+        assert_eq!(status(&body, id), want, "{id}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn a_prometheus_outage_makes_its_checks_unknown() {
+    use crate::support::fake_prometheus::cluster_with_prometheus;
+    let pd = FakePd::start().await;
+    pd.serve_v85_cluster();
+    let refused = crate::support::refused_url().await;
+    let lens = Lens::start(
+        vec![cluster_with_prometheus("default", &[pd.url()], &refused)],
+        test_limits(),
+    )
+    .await;
+    let body = lens
+        .get("/api/v1/clusters/default/checks")
+        .await
+        .ok()
+        .clone();
+    for id in PROM_CHECKS {
+        let check = by_id(&body, id);
+        assert_eq!(check["status"], "unknown", "{check}");
+        assert!(
+            check["source"].as_str().unwrap().contains("tikv_"),
+            "{check}"
+        );
+    }
+    assert_eq!(status(&body, "version-drift"), "ok", "{body}");
+    assert!(
+        body["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w["source"] == "prometheus"
+                && w["message"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("Prometheus could not answer")),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn the_fleet_shows_the_runway() {
+    let (body, _) = get_with_prometheus("/api/v1/fleet", troubled).await;
+    let cluster = &body["clusters"][0];
+    assert_eq!(cluster["runway_days"], 5.5, "{cluster}");
+    let not_ok: Vec<&str> = cluster["not_ok"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    for id in PROM_CHECKS {
+        assert!(not_ok.contains(&id), "{id}: {cluster}");
+    }
+    let (body, _) = get_with_prometheus("/api/v1/fleet", calm).await;
+    assert_eq!(body["clusters"][0]["runway_days"], 120.0);
+    // No store size series: no runway to show.
+    let (body, _) = get_with_prometheus("/api/v1/fleet", |_| vector(&[])).await;
+    assert_eq!(body["clusters"][0]["runway_days"], Value::Null);
 }
