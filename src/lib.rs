@@ -34,7 +34,7 @@
 //! - `compose`: answers built from several upstream reads (the overview, stores joined to
 //!   their metrics, a store's series, region health, the schedulers with their configuration,
 //!   the schedule configuration with store limits, placement, a store's progress with its
-//!   blockers) and the partial-answer policy: a part that cannot be read is `null` with a
+//!   blockers, the health checks and the fleet) and the partial-answer policy: a part that cannot be read is `null` with a
 //!   warning, a whole answer fails only when nothing can be read.
 //! - [`normalize`]: pure functions, no I/O: wire types to model types, PD byte sizes, Go
 //!   durations and timestamps, sample values, TiDB keys, TSOs, PD's string booleans and
