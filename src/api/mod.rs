@@ -14,6 +14,7 @@ mod cursor;
 mod members;
 mod metrics;
 mod operations;
+mod page;
 mod params;
 mod pd_config;
 mod problems;
@@ -29,6 +30,7 @@ mod stores;
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(operations::routes())
+        .merge(page::routes())
         .merge(clusters::routes())
         .merge(checks::routes())
         .merge(members::routes())

@@ -141,3 +141,12 @@ impl IntoResponses for PrometheusErrors {
         ])
     }
 }
+
+/// The 404 of a file the page does not have.
+pub(crate) struct NoSuchAsset;
+
+impl IntoResponses for NoSuchAsset {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        responses(&[(404, "The page has no such file.")])
+    }
+}

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use super::is_open;
+use super::{is_open, is_page};
 use crate::error::ApiError;
 
 /// The accepted bearer tokens, built from the configuration; the default accepts none and
@@ -66,6 +66,7 @@ pub(crate) async fn authenticate(
 ) -> Response {
     if !tokens.requires_token()
         || is_open(request.uri().path())
+        || is_page(request.uri().path())
         || request.method() == Method::OPTIONS
     {
         return next.run(request).await;

@@ -31,3 +31,9 @@ pub(crate) const OPEN_PATHS: [&str; 2] = ["/healthz", "/readyz"];
 fn is_open(path: &str) -> bool {
     OPEN_PATHS.contains(&path)
 }
+
+/// The dashboard page and its files: they hold no cluster data, so they need no token (the page
+/// asks for one when the API answers 401), but they are rate limited like the API.
+pub(crate) fn is_page(path: &str) -> bool {
+    path == "/" || path == "/ui" || path.starts_with("/ui/")
+}

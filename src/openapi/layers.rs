@@ -11,7 +11,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement
 use utoipa::openapi::{Components, ContentBuilder, OpenApi, Ref, RefOr, Required};
 
 use crate::error::PROBLEM_JSON;
-use crate::middleware::OPEN_PATHS;
+use crate::middleware::{OPEN_PATHS, is_page};
 
 /// The name of the bearer token's security scheme.
 const BEARER: &str = "bearer";
@@ -25,6 +25,7 @@ impl Modify for Layers {
         add_components(components);
         for (path, item) in openapi.paths.paths.iter_mut() {
             let open = OPEN_PATHS.contains(&path.as_str());
+            let page = is_page(path);
             for operation in [
                 &mut item.get,
                 &mut item.put,
@@ -38,13 +39,14 @@ impl Modify for Layers {
             .into_iter()
             .flatten()
             {
-                document_layers(operation, open);
+                document_layers(operation, open, page);
             }
         }
     }
 }
 
-fn document_layers(operation: &mut Operation, open: bool) {
+/// `open`: a probe (no token, no rate limit); `page`: the page's files (no token, rate limited).
+fn document_layers(operation: &mut Operation, open: bool, page: bool) {
     operation
         .parameters
         .get_or_insert_with(Vec::new)
@@ -65,9 +67,12 @@ fn document_layers(operation: &mut Operation, open: bool) {
     }
     responses.insert("304".into(), response_ref("NotModified"));
     responses.insert("405".into(), response_ref("MethodNotAllowed"));
-    if open {
+    if open || page {
         // An empty list: no security requirement, not even the bearer token when one is set.
         operation.security = Some(Vec::new());
+        if page {
+            responses.insert("429".into(), response_ref("RateLimited"));
+        }
     } else {
         operation.security = Some(vec![SecurityRequirement::new::<_, [&str; 0], &str>(
             BEARER,
