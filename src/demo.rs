@@ -20,9 +20,11 @@ fn sim_cluster(args: &SimArgs) -> Arc<SimCluster> {
         stores: usize::from(args.stores),
         regions: args.regions,
         seed: args.seed,
-        // The scenario starts now: the first store outage comes two minutes after launch, and a
-        // scale-in (begun two minutes before) is under way.
-        epoch: jiff::Timestamp::now(),
+        // The scenario starts now (or `--scenario-offset` ago): the first store outage comes two
+        // minutes in, and a scale-in (begun two minutes before) is under way.
+        epoch: jiff::Timestamp::now()
+            .checked_sub(jiff::SignedDuration::try_from(args.scenario_offset).unwrap_or_default())
+            .unwrap_or_else(|_| jiff::Timestamp::now()),
         scale_cycle: true,
         ..SimConfig::default()
     }))

@@ -87,6 +87,9 @@ pub(crate) fn cache_bytes(upstream: u64, last_good: u64, answers: u64) {
 
 /// The budget's shares, set once when the service starts.
 pub(crate) fn memory_budget(budget: crate::budget::MemoryBudget) {
+    // The state is built before the router installs the recorder (`server::app`); a gauge set
+    // with no recorder would be lost.
+    handle();
     for (cache, share) in [
         ("upstream", budget.upstream()),
         ("last_good", budget.last_good()),

@@ -54,6 +54,10 @@ pub struct SimArgs {
     /// Seed of everything random in the simulation: the same seed gives the same cluster.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Start this far into the scenario: the first store outage comes 2 minutes in (every 10
+    /// minutes after that), so `--scenario-offset 1m30s` shows one 30 s after launch.
+    #[arg(long, default_value = "0s", value_parser = humantime::parse_duration)]
+    pub scenario_offset: std::time::Duration,
 }
 
 /// Flags of `tikv-lens demo`.

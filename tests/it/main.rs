@@ -15,6 +15,7 @@ mod members;
 mod openapi;
 mod operations;
 mod own_metrics;
+mod page;
 mod pd_config;
 mod prometheus_fixtures;
 mod readme;

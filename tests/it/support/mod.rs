@@ -503,6 +503,7 @@ pub(crate) async fn scale_cycle_lens(times: &[i64]) -> Lens {
     Lens::start(clusters, test_limits()).await
 }
 
+pub(crate) mod browser;
 pub(crate) mod real_prometheus;
 pub(crate) mod real_victoria;
 pub(crate) mod schema;
