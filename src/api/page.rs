@@ -78,8 +78,11 @@ async fn page() -> Response {
     serve("index.html").unwrap_or_else(|| ApiError::RouteNotFound("/ui/".to_owned()).into_response())
 }
 
-/// A file of the page: its scripts (`main.js`, `views/*.js`), styles, icon, and the vendored
-/// uPlot and openapi-fetch modules with their licences (`vendor/*.LICENSE.txt`).
+/// A file of the page.
+///
+/// Its scripts (`main.js`, `views/*.js`), styles, icon, and the vendored uPlot and
+/// openapi-fetch modules with their licences (`vendor/*.LICENSE.txt`). Answers carry `ETag` and
+/// `Cache-Control: no-cache`, so a browser revalidates and gets a `304` while unchanged.
 #[utoipa::path(
     get,
     path = "/ui/{asset}",

@@ -204,3 +204,124 @@ async fn every_view_renders_the_api_and_live_updates_arrive_without_a_reload() {
     let console = b.console().await;
     assert!(severe(&console).is_empty(), "console errors: {console:#?}");
 }
+
+/// A tikv-lens with `tokens` in front of a simulated PD (system clock).
+async fn lens_with_tokens(tokens: &[&str]) -> crate::support::Lens {
+    use std::sync::Arc;
+    let sim = Arc::new(tikv_sim::SimCluster::new(tikv_sim::SimConfig {
+        epoch: jiff::Timestamp::now(),
+        ..tikv_sim::SimConfig::default()
+    }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(tikv_sim::serve_pd(listener, sim, tikv_sim::Clock::System, std::future::pending()));
+    crate::support::Lens::start_with_access(
+        vec![crate::support::cluster("default", &[url])],
+        crate::support::test_limits(),
+        tikv_lens::config::AccessConfig {
+            tokens: tokens.iter().map(|t| (*t).to_owned()).collect(),
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+/// Every file the page loads is served with its content type and without a token (the page
+/// holds no data), while the API still asks for one; the HTML carries its CSP.
+#[tokio::test]
+async fn the_page_and_every_file_it_loads_are_served_without_a_token() {
+    let lens = lens_with_tokens(&["s3cret"]).await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let get = |path: &str| client.get(format!("{}{path}", lens.base)).send();
+
+    for (from, to) in [("/", "ui/"), ("/ui", "ui/")] {
+        let r = get(from).await.unwrap();
+        assert_eq!(r.status(), 308, "{from}");
+        assert_eq!(r.headers()["location"], to, "{from}");
+    }
+    let html = get("/ui/").await.unwrap();
+    assert_eq!(html.status(), 200);
+    assert_eq!(html.headers()["content-type"], "text/html; charset=utf-8");
+    let csp = html.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("script-src 'self'") && csp.contains("connect-src 'self'"), "{csp}");
+    let html = html.text().await.unwrap();
+    assert_eq!(get("/api/v1/clusters").await.unwrap().status(), 401, "the API still needs the token");
+
+    // What the HTML references, then every module the scripts import, transitively.
+    let mut pending: Vec<String> = attribute_values(&html, &["src=\"", "href=\""])
+        .into_iter()
+        .filter(|v| !v.starts_with("..") && !v.contains(':'))
+        .collect();
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some(file) = pending.pop() {
+        if !seen.insert(file.clone()) {
+            continue;
+        }
+        let r = get(&format!("/ui/{file}")).await.unwrap();
+        assert_eq!(r.status(), 200, "/ui/{file}");
+        let content_type = r.headers()["content-type"].to_str().unwrap().to_owned();
+        let expected = match file.rsplit_once('.').map(|(_, e)| e) {
+            Some("js") => "text/javascript; charset=utf-8",
+            Some("css") => "text/css; charset=utf-8",
+            Some("svg") => "image/svg+xml",
+            other => panic!("unexpected file type {other:?} of {file}"),
+        };
+        assert_eq!(content_type, expected, "/ui/{file}");
+        if file.ends_with(".js") {
+            let dir = file.rsplit_once('/').map_or("", |(d, _)| d);
+            let text = r.text().await.unwrap();
+            for import in attribute_values(&text, &["from \"", "import \""]) {
+                if let Some(relative) = import.strip_prefix("./") {
+                    pending.push(join(dir, relative));
+                } else if let Some(parent) = import.strip_prefix("../") {
+                    let up = dir.rsplit_once('/').map_or("", |(d, _)| d);
+                    pending.push(join(up, parent));
+                } else {
+                    panic!("{file} imports {import:?}, which the browser cannot resolve without an import map");
+                }
+            }
+        }
+    }
+    assert!(seen.contains("main.js") && seen.contains("vendor/uPlot.esm.js") && seen.contains("vendor/openapi-fetch.js"), "{seen:?}");
+
+    let missing = get("/ui/no-such-file.js").await.unwrap();
+    assert_eq!(missing.status(), 404);
+    assert_eq!(missing.headers()["content-type"], "application/problem+json");
+}
+
+fn join(dir: &str, file: &str) -> String {
+    if dir.is_empty() { file.to_owned() } else { format!("{dir}/{file}") }
+}
+
+/// The values that follow each of `prefixes` up to the next double quote.
+fn attribute_values(text: &str, prefixes: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    for prefix in prefixes {
+        for (i, _) in text.match_indices(prefix) {
+            let rest = &text[i + prefix.len()..];
+            if let Some(end) = rest.find('"') {
+                out.push(rest[..end].to_owned());
+            }
+        }
+    }
+    out
+}
+
+/// With tokens configured, the page asks for one, sends it, and then shows the data.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_asks_for_a_token_and_uses_it() {
+    let lens = lens_with_tokens(&["s3cret"]).await;
+    let browser = Browser::start().await;
+    let b = &browser;
+    b.client.goto(&format!("{}/ui/#/c/default/overview", lens.base)).await.unwrap();
+    b.wait_for("the token prompt", "document.querySelector('dialog.token-dialog[open]')", VIEW_TIMEOUT).await;
+    b.eval("(() => { document.querySelector('dialog input[name=token]').value = 's3cret'; document.querySelector('dialog button[value=ok]').click(); return true; })()").await;
+    b.wait_for("the overview with the token", "document.querySelector('main[data-view=overview] [data-checks] li')", VIEW_TIMEOUT).await;
+    assert_eq!(b.eval("sessionStorage.getItem('tikv-lens-token')").await, "s3cret");
+    // The only errors are the refused calls before the token was given.
+    let console = b.console().await;
+    for entry in severe(&console) {
+        let message = entry["message"].as_str().unwrap_or_default();
+        assert!(message.contains("status of 401"), "an error other than the first 401s: {entry}");
+    }
+}

@@ -4,6 +4,26 @@
  */
 
 export interface paths {
+    "/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The service's root: a redirect to the dashboard page.
+         * @description Relative (`ui/`), so that it also works behind a proxy that mounts tikv-lens under a prefix.
+         */
+        get: operations["root"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/clusters": {
         parameters: {
             query?: never;
@@ -558,6 +578,49 @@ export interface paths {
          *     API itself, so that a PD outage does not take every replica out of a load balancer.
          */
         get: operations["readyz"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ui/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The dashboard page: fleet, cluster overview with its checks, stores, a store's charts,
+         *     operations, hot regions and region lookup, updated live from `/events`.
+         * @description Built from `ui/` (TypeScript compiled against types generated from this document) and
+         *     embedded in the binary. Needs no token; when the service has tokens, the page asks for one
+         *     and sends it with its API calls.
+         */
+        get: operations["page"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ui/{asset}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A file of the page: its scripts (`main.js`, `views/*.js`), styles, icon, and the vendored
+         *     uPlot and openapi-fetch modules with their licences (`vendor/*.LICENSE.txt`).
+         */
+        get: operations["asset"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3113,6 +3176,33 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    root: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` of an answer the client has: while the answer is unchanged, tikv-lens answers `304 Not Modified` without a body. */
+                "If-None-Match"?: components["parameters"]["If-None-Match"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            304: components["responses"]["NotModified"];
+            /** @description Permanent redirect to the page, `Location: ui/`. */
+            308: {
+                headers: {
+                    /** @description `ui/` */
+                    Location?: string;
+                    "x-request-id": components["headers"]["x-request-id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
     list_clusters: {
         parameters: {
             query?: never;
@@ -4979,6 +5069,79 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+        };
+    };
+    page: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` of an answer the client has: while the answer is unchanged, tikv-lens answers `304 Not Modified` without a body. */
+                "If-None-Match"?: components["parameters"]["If-None-Match"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page (HTML), with a Content-Security-Policy that allows only this service. */
+            200: {
+                headers: {
+                    Age: components["headers"]["Age"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            304: components["responses"]["NotModified"];
+            405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    asset: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` of an answer the client has: while the answer is unchanged, tikv-lens answers `304 Not Modified` without a body. */
+                "If-None-Match"?: components["parameters"]["If-None-Match"];
+            };
+            path: {
+                /** @description The file's path under `/ui/`, e.g. `main.js` or `vendor/uPlot.esm.js`. */
+                asset: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file, with its content type (JavaScript, CSS, SVG, HTML or text). */
+            200: {
+                headers: {
+                    Age: components["headers"]["Age"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
+                };
+            };
+            304: components["responses"]["NotModified"];
+            /** @description The page has no such file. */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["x-request-id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["RateLimited"];
         };
     };
 }
