@@ -99,6 +99,7 @@ pub(crate) async fn demo(args: DemoArgs, tls: Option<Arc<CertKey>>) -> anyhow::R
     let base = format!("{scheme}://{}", listener.local_addr()?);
     println!(
         "tikv-lens demo: a simulated TiKV cluster ({} stores, {} regions, seed {}) behind tikv-lens\n\
+         \n  Page      {base}/ui/\
          \n  API       {base}/api/v1/clusters/default\
          \n  Docs      {base}/docs\
          \n  Try       curl -s {base}/api/v1/clusters/default/stores | jq .\

@@ -59,7 +59,7 @@ export function table(key, columns, rows, rowAttrs = () => ({})) {
         }
         return th;
     }));
-    const body = h("tbody", {}, ...sorted.map((row) => h("tr", rowAttrs(row), ...columns.map((c) => h("td", { class: c.numeric ? "num" : null }, c.cell(row))))));
+    const body = h("tbody", {}, ...sorted.map((row) => h("tr", rowAttrs(row), ...columns.map((c) => h("td", { class: c.numeric ? "num" : c.wrap ? "wrap" : null }, c.cell(row))))));
     const tableEl = h("table", { class: "grid", "data-table": key }, h("thead", {}, head), body);
     return tableEl;
 }

@@ -46,6 +46,8 @@ export interface Column<T> {
   /** What the column sorts by; without it the column does not sort. */
   sort?: (row: T) => number | string | null;
   numeric?: boolean;
+  /** Long text that may wrap (cells do not, by default). */
+  wrap?: boolean;
 }
 
 /**
@@ -88,7 +90,7 @@ export function table<T>(
     "tbody",
     {},
     ...sorted.map((row) =>
-      h("tr", rowAttrs(row), ...columns.map((c) => h("td", { class: c.numeric ? "num" : null }, c.cell(row)))),
+      h("tr", rowAttrs(row), ...columns.map((c) => h("td", { class: c.numeric ? "num" : c.wrap ? "wrap" : null }, c.cell(row)))),
     ),
   );
   const tableEl = h("table", { class: "grid", "data-table": key }, h("thead", {}, head), body);

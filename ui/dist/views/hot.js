@@ -26,6 +26,7 @@ function kindSection(cluster, answer) {
             { title: "store bytes/s", cell: (r) => `${fmt.bytes(r.load.store_bytes_per_second)}/s`, sort: (r) => r.load.store_bytes_per_second, numeric: true },
             {
                 title: "hottest regions",
+                wrap: true,
                 cell: (r) => [...r.load.regions]
                     .sort((a, b) => b.bytes_per_second - a.bytes_per_second)
                     .slice(0, 3)

@@ -38,8 +38,8 @@ function operatorsCard(list) {
         : table("operators", [
             { title: "region", cell: (o) => o.region_id ?? "–", sort: (o) => (o.region_id === null ? null : Number(o.region_id)), numeric: true },
             { title: "kind", cell: (o) => o.kind.join(", ") },
-            { title: "description", cell: (o) => o.description },
-            { title: "brief", cell: (o) => o.brief },
+            { title: "description", wrap: true, cell: (o) => o.description },
+            { title: "brief", wrap: true, cell: (o) => o.brief },
             { title: "from → to", cell: (o) => `${o.from_store_ids?.join(",") ?? "?"} → ${o.to_store_ids?.join(",") ?? "?"}` },
             { title: "status", cell: (o) => o.status ?? "–" },
             { title: "created", cell: (o) => fmt.when(o.created_at), sort: (o) => o.created_at },

@@ -617,8 +617,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A file of the page: its scripts (`main.js`, `views/*.js`), styles, icon, and the vendored
-         *     uPlot and openapi-fetch modules with their licences (`vendor/*.LICENSE.txt`).
+         * A file of the page.
+         * @description Its scripts (`main.js`, `views/*.js`), styles, icon, and the vendored uPlot and
+         *     openapi-fetch modules with their licences (`vendor/*.LICENSE.txt`). Answers carry `ETag` and
+         *     `Cache-Control: no-cache`, so a browser revalidates and gets a `304` while unchanged.
          */
         get: operations["asset"];
         put?: never;

@@ -26,7 +26,7 @@ export const fleet: View = async ({ root }) => {
         { title: "down / disconnected", cell: (r) => (r.stores ? `${r.stores.down} / ${r.stores.disconnected}` : "–"), numeric: true },
         { title: "used", cell: (r) => (r.storage ? `${fmt.bytes(r.storage.used_bytes)} of ${fmt.bytes(r.storage.capacity_bytes)}` : "–"), sort: (r) => r.storage?.used_bytes ?? null, numeric: true },
         { title: "runway", cell: (r) => fmt.days(r.runway_days), sort: (r) => r.runway_days, numeric: true },
-        { title: "checks not ok", cell: (r) => notOk(r) },
+        { title: "checks not ok", wrap: true, cell: (r) => notOk(r) },
       ], rows),
     ),
   );

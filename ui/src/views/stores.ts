@@ -27,7 +27,7 @@ export const stores: View = async ({ cluster, root }) => {
         { title: "id", cell: (s) => link(clusterRoute(cluster, "store", s.id), s.id), sort: (s) => Number(s.id), numeric: true },
         { title: "address", cell: (s) => s.address, sort: (s) => s.address },
         { title: "state", cell: (s) => badge(s.state), sort: (s) => s.state },
-        { title: "labels", cell: (s) => labels(s.labels) },
+        { title: "labels", wrap: true, cell: (s) => labels(s.labels) },
         { title: "version", cell: (s) => s.version ?? "–", sort: (s) => s.version },
         { title: "used", cell: (s) => fmt.bytes(s.used_bytes), sort: (s) => s.used_bytes, numeric: true },
         { title: "available", cell: (s) => fmt.bytes(s.available_bytes), sort: (s) => s.available_bytes, numeric: true },
