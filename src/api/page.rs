@@ -75,7 +75,8 @@ async fn root_of_page() -> Redirect {
     responses((status = 200, description = "The page (HTML), with a Content-Security-Policy that allows only this service.", body = String, content_type = "text/html"))
 )]
 async fn page() -> Response {
-    serve("index.html").unwrap_or_else(|| ApiError::RouteNotFound("/ui/".to_owned()).into_response())
+    serve("index.html")
+        .unwrap_or_else(|| ApiError::RouteNotFound("/ui/".to_owned()).into_response())
 }
 
 /// A file of the page.
@@ -106,8 +107,14 @@ fn serve(name: &str) -> Option<Response> {
     let mut response = (
         [
             (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
-            (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
-            (header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")),
+            (
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ),
+            (
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("no-referrer"),
+            ),
         ],
         file.data,
     )
@@ -141,7 +148,10 @@ mod tests {
     fn every_embedded_file_has_a_known_content_type() {
         let names: Vec<_> = Assets::iter().collect();
         assert!(names.iter().any(|n| n == "index.html"), "{names:?}");
-        assert!(names.iter().any(|n| n == "vendor/uPlot.esm.js"), "{names:?}");
+        assert!(
+            names.iter().any(|n| n == "vendor/uPlot.esm.js"),
+            "{names:?}"
+        );
         for name in names {
             assert_ne!(content_type(&name), "application/octet-stream", "{name}");
         }

@@ -28,7 +28,13 @@ impl Demo {
     /// Starts the demo `offset` into its scenario (the first store outage comes at 2 minutes).
     fn start(offset: &str) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_tikv-lens"))
-            .args(["demo", "--listen", "127.0.0.1:0", "--scenario-offset", offset])
+            .args([
+                "demo",
+                "--listen",
+                "127.0.0.1:0",
+                "--scenario-offset",
+                offset,
+            ])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -96,7 +102,10 @@ async fn every_view_renders_the_api_and_live_updates_arrive_without_a_reload() {
     .await;
     let leader = members["leader"]["name"].as_str().unwrap();
     let text = b.eval("document.querySelector('main').textContent").await;
-    assert!(text.as_str().unwrap().contains(leader), "PD leader {leader} on the overview");
+    assert!(
+        text.as_str().unwrap().contains(leader),
+        "PD leader {leader} on the overview"
+    );
     b.screenshot("overview").await;
 
     // Stores: one row per store, each in the API's state.
@@ -111,7 +120,11 @@ async fn every_view_renders_the_api_and_live_updates_arrive_without_a_reload() {
     .await;
     for store in stores["stores"].as_array().unwrap() {
         let id = store["id"].as_str().unwrap();
-        let state = b.eval(&format!("document.querySelector('tr[data-store-id=\"{id}\"]').dataset.state")).await;
+        let state = b
+            .eval(&format!(
+                "document.querySelector('tr[data-store-id=\"{id}\"]').dataset.state"
+            ))
+            .await;
         assert_eq!(state, store["state"], "store {id}");
     }
     // A sortable column sorts: by regions, descending after two clicks.
@@ -119,16 +132,30 @@ async fn every_view_renders_the_api_and_live_updates_arrive_without_a_reload() {
     b.eval("(() => { const th = [...document.querySelectorAll('th.sortable')].find(t => t.textContent.startsWith('regions')); th.click(); return true; })()").await;
     let sorted = b.eval("[...document.querySelectorAll('table[data-table=stores] tbody tr')].map(tr => Number(tr.children[9].textContent.replace(/,/g, '')))").await;
     let sorted: Vec<f64> = serde_json::from_value(sorted).unwrap();
-    assert!(sorted.windows(2).all(|w| w[0] >= w[1]), "regions descending: {sorted:?}");
+    assert!(
+        sorted.windows(2).all(|w| w[0] >= w[1]),
+        "regions descending: {sorted:?}"
+    );
     b.screenshot("stores").await;
 
     // A store's charts have points.
     let first = stores["stores"][0]["id"].as_str().unwrap();
-    b.client.goto(&page(&format!("c/default/store/{first}"))).await.unwrap();
-    b.wait_for("six charts", "document.querySelectorAll('main[data-view=store] figure[data-chart] canvas').length === 6", VIEW_TIMEOUT).await;
+    b.client
+        .goto(&page(&format!("c/default/store/{first}")))
+        .await
+        .unwrap();
+    b.wait_for(
+        "six charts",
+        "document.querySelectorAll('main[data-view=store] figure[data-chart] canvas').length === 6",
+        VIEW_TIMEOUT,
+    )
+    .await;
     let points = b.eval("[...document.querySelectorAll('figure[data-chart]')].map(f => Number(f.dataset.points))").await;
     let points: Vec<u64> = serde_json::from_value(points).unwrap();
-    assert!(points.iter().all(|&p| p > 0), "every chart has points: {points:?}");
+    assert!(
+        points.iter().all(|&p| p > 0),
+        "every chart has points: {points:?}"
+    );
     b.screenshot("store-charts").await;
 
     // Operations: the schedulers, and the scale-in under way with its progress.
@@ -141,15 +168,30 @@ async fn every_view_renders_the_api_and_live_updates_arrive_without_a_reload() {
         VIEW_TIMEOUT,
     )
     .await;
-    b.wait_for("the removal's progress", "document.querySelector('main[data-view=operations] [data-progress-store] .bar-fill')", VIEW_TIMEOUT).await;
+    b.wait_for(
+        "the removal's progress",
+        "document.querySelector('main[data-view=operations] [data-progress-store] .bar-fill')",
+        VIEW_TIMEOUT,
+    )
+    .await;
     b.screenshot("operations").await;
 
     // Hot regions by store.
     let hot = demo.get("/api/v1/clusters/default/hotspots/write").await;
     b.client.goto(&page("c/default/hot")).await.unwrap();
-    b.wait_for("the hot view", "document.querySelector('main[data-view=hot] h1')", VIEW_TIMEOUT).await;
+    b.wait_for(
+        "the hot view",
+        "document.querySelector('main[data-view=hot] h1')",
+        VIEW_TIMEOUT,
+    )
+    .await;
     if !hot["stores"].as_array().unwrap().is_empty() {
-        b.wait_for("hot write rows", "document.querySelectorAll('table[data-table=hot-write] tbody tr').length > 0", VIEW_TIMEOUT).await;
+        b.wait_for(
+            "hot write rows",
+            "document.querySelectorAll('table[data-table=hot-write] tbody tr').length > 0",
+            VIEW_TIMEOUT,
+        )
+        .await;
     }
     b.screenshot("hot-regions").await;
 
@@ -157,31 +199,67 @@ async fn every_view_renders_the_api_and_live_updates_arrive_without_a_reload() {
     let page_of_regions = demo.get("/api/v1/clusters/default/regions?limit=3").await;
     let region = &page_of_regions["regions"][2];
     let region_id = region["id"].as_str().unwrap();
-    b.client.goto(&page(&format!("c/default/regions/{region_id}"))).await.unwrap();
-    b.wait_for("the region by id", &format!("document.querySelector('[data-region-id=\"{region_id}\"]')"), VIEW_TIMEOUT).await;
+    b.client
+        .goto(&page(&format!("c/default/regions/{region_id}")))
+        .await
+        .unwrap();
+    b.wait_for(
+        "the region by id",
+        &format!("document.querySelector('[data-region-id=\"{region_id}\"]')"),
+        VIEW_TIMEOUT,
+    )
+    .await;
     let start_key = region["start_key"].as_str().unwrap();
     b.eval(&format!(
         "(() => {{ const i = document.querySelector('form.lookup input'); i.value = '{start_key}'; document.querySelector('form.lookup button').click(); return true; }})()"
     ))
     .await;
     b.wait_for("the region by key", &format!("document.querySelector('[data-region-id=\"{region_id}\"]') && location.hash.endsWith('{start_key}')"), VIEW_TIMEOUT).await;
-    let decoded = b.eval("document.querySelector('[data-region-id]').textContent").await;
-    assert!(decoded.as_str().unwrap().contains("table"), "the key decoded as a TiDB key: {decoded}");
+    let decoded = b
+        .eval("document.querySelector('[data-region-id]').textContent")
+        .await;
+    assert!(
+        decoded.as_str().unwrap().contains("table"),
+        "the key decoded as a TiDB key: {decoded}"
+    );
     b.screenshot("region-lookup").await;
 
     // Live: on the stores view, with the events stream open, a store goes down in the demo.
     b.client.goto(&page("c/default/stores")).await.unwrap();
-    b.wait_for("the events stream open", "document.querySelector('.liveness').dataset.live === 'live'", VIEW_TIMEOUT).await;
+    b.wait_for(
+        "the events stream open",
+        "document.querySelector('.liveness').dataset.live === 'live'",
+        VIEW_TIMEOUT,
+    )
+    .await;
     b.eval("(window.__loadedOnce = true)").await;
     let before = demo.get("/api/v1/clusters/default/stores").await;
-    let up: Vec<String> = before["stores"].as_array().unwrap().iter().filter(|s| s["state"] == "up").map(|s| s["id"].as_str().unwrap().to_owned()).collect();
-    assert_eq!(up.len(), 3, "the three stores are up before the outage: {before}");
+    let up: Vec<String> = before["stores"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["state"] == "up")
+        .map(|s| s["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        up.len(),
+        3,
+        "the three stores are up before the outage: {before}"
+    );
     // Wait (bounded) for the API to report one of them not up, and note when.
     let deadline = Instant::now() + Duration::from_secs(90);
     let (down_id, api_seen) = loop {
-        assert!(Instant::now() < deadline, "no store went down in the demo within 90 s");
+        assert!(
+            Instant::now() < deadline,
+            "no store went down in the demo within 90 s"
+        );
         let now = demo.get("/api/v1/clusters/default/stores").await;
-        let changed = now["stores"].as_array().unwrap().iter().find(|s| up.contains(&s["id"].as_str().unwrap().to_owned()) && s["state"] != "up").map(|s| s["id"].as_str().unwrap().to_owned());
+        let changed = now["stores"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| up.contains(&s["id"].as_str().unwrap().to_owned()) && s["state"] != "up")
+            .map(|s| s["id"].as_str().unwrap().to_owned());
         if let Some(id) = changed {
             break (id, Instant::now());
         }
@@ -194,10 +272,25 @@ async fn every_view_renders_the_api_and_live_updates_arrive_without_a_reload() {
     )
     .await;
     let latency = api_seen.elapsed();
-    assert_eq!(b.eval("window.__loadedOnce === true").await, Value::Bool(true), "no reload");
-    let event = b.eval(&format!("document.querySelector('[data-feed] li[data-event-type=store_state_changed]')?.textContent ?? ''")).await;
-    assert!(event.as_str().unwrap().contains(&format!("store {down_id}")), "the event in the feed: {event}");
-    assert_eq!(b.eval("document.querySelector('.liveness').dataset.live").await, "live", "still on the stream");
+    assert_eq!(
+        b.eval("window.__loadedOnce === true").await,
+        Value::Bool(true),
+        "no reload"
+    );
+    let event = b.eval("[...document.querySelectorAll('[data-feed] li[data-event-type=store_state_changed]')].map(li => li.textContent).join('\\n')").await;
+    assert!(
+        event
+            .as_str()
+            .unwrap()
+            .contains(&format!("store {down_id}")),
+        "the event in the feed: {event}"
+    );
+    assert_eq!(
+        b.eval("document.querySelector('.liveness').dataset.live")
+            .await,
+        "live",
+        "still on the stream"
+    );
     eprintln!("store {down_id} on the page {latency:?} after the API first said so");
     b.screenshot("live-store-down").await;
 
@@ -214,7 +307,12 @@ async fn lens_with_tokens(tokens: &[&str]) -> crate::support::Lens {
     }));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(tikv_sim::serve_pd(listener, sim, tikv_sim::Clock::System, std::future::pending()));
+    tokio::spawn(tikv_sim::serve_pd(
+        listener,
+        sim,
+        tikv_sim::Clock::System,
+        std::future::pending(),
+    ));
     crate::support::Lens::start_with_access(
         vec![crate::support::cluster("default", &[url])],
         crate::support::test_limits(),
@@ -231,7 +329,10 @@ async fn lens_with_tokens(tokens: &[&str]) -> crate::support::Lens {
 #[tokio::test]
 async fn the_page_and_every_file_it_loads_are_served_without_a_token() {
     let lens = lens_with_tokens(&["s3cret"]).await;
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
     let get = |path: &str| client.get(format!("{}{path}", lens.base)).send();
 
     for (from, to) in [("/", "ui/"), ("/ui", "ui/")] {
@@ -242,10 +343,20 @@ async fn the_page_and_every_file_it_loads_are_served_without_a_token() {
     let html = get("/ui/").await.unwrap();
     assert_eq!(html.status(), 200);
     assert_eq!(html.headers()["content-type"], "text/html; charset=utf-8");
-    let csp = html.headers()["content-security-policy"].to_str().unwrap().to_owned();
-    assert!(csp.contains("script-src 'self'") && csp.contains("connect-src 'self'"), "{csp}");
+    let csp = html.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("script-src 'self'") && csp.contains("connect-src 'self'"),
+        "{csp}"
+    );
     let html = html.text().await.unwrap();
-    assert_eq!(get("/api/v1/clusters").await.unwrap().status(), 401, "the API still needs the token");
+    assert_eq!(
+        get("/api/v1/clusters").await.unwrap().status(),
+        401,
+        "the API still needs the token"
+    );
 
     // What the HTML references, then every module the scripts import, transitively.
     let mut pending: Vec<String> = attribute_values(&html, &["src=\"", "href=\""])
@@ -277,20 +388,34 @@ async fn the_page_and_every_file_it_loads_are_served_without_a_token() {
                     let up = dir.rsplit_once('/').map_or("", |(d, _)| d);
                     pending.push(join(up, parent));
                 } else {
-                    panic!("{file} imports {import:?}, which the browser cannot resolve without an import map");
+                    panic!(
+                        "{file} imports {import:?}, which the browser cannot resolve without an import map"
+                    );
                 }
             }
         }
     }
-    assert!(seen.contains("main.js") && seen.contains("vendor/uPlot.esm.js") && seen.contains("vendor/openapi-fetch.js"), "{seen:?}");
+    assert!(
+        seen.contains("main.js")
+            && seen.contains("vendor/uPlot.esm.js")
+            && seen.contains("vendor/openapi-fetch.js"),
+        "{seen:?}"
+    );
 
     let missing = get("/ui/no-such-file.js").await.unwrap();
     assert_eq!(missing.status(), 404);
-    assert_eq!(missing.headers()["content-type"], "application/problem+json");
+    assert_eq!(
+        missing.headers()["content-type"],
+        "application/problem+json"
+    );
 }
 
 fn join(dir: &str, file: &str) -> String {
-    if dir.is_empty() { file.to_owned() } else { format!("{dir}/{file}") }
+    if dir.is_empty() {
+        file.to_owned()
+    } else {
+        format!("{dir}/{file}")
+    }
 }
 
 /// The values that follow each of `prefixes` up to the next double quote.
@@ -313,15 +438,34 @@ async fn the_page_asks_for_a_token_and_uses_it() {
     let lens = lens_with_tokens(&["s3cret"]).await;
     let browser = Browser::start().await;
     let b = &browser;
-    b.client.goto(&format!("{}/ui/#/c/default/overview", lens.base)).await.unwrap();
-    b.wait_for("the token prompt", "document.querySelector('dialog.token-dialog[open]')", VIEW_TIMEOUT).await;
+    b.client
+        .goto(&format!("{}/ui/#/c/default/overview", lens.base))
+        .await
+        .unwrap();
+    b.wait_for(
+        "the token prompt",
+        "document.querySelector('dialog.token-dialog[open]')",
+        VIEW_TIMEOUT,
+    )
+    .await;
     b.eval("(() => { document.querySelector('dialog input[name=token]').value = 's3cret'; document.querySelector('dialog button[value=ok]').click(); return true; })()").await;
-    b.wait_for("the overview with the token", "document.querySelector('main[data-view=overview] [data-checks] li')", VIEW_TIMEOUT).await;
-    assert_eq!(b.eval("sessionStorage.getItem('tikv-lens-token')").await, "s3cret");
+    b.wait_for(
+        "the overview with the token",
+        "document.querySelector('main[data-view=overview] [data-checks] li')",
+        VIEW_TIMEOUT,
+    )
+    .await;
+    assert_eq!(
+        b.eval("sessionStorage.getItem('tikv-lens-token')").await,
+        "s3cret"
+    );
     // The only errors are the refused calls before the token was given.
     let console = b.console().await;
     for entry in severe(&console) {
         let message = entry["message"].as_str().unwrap_or_default();
-        assert!(message.contains("status of 401"), "an error other than the first 401s: {entry}");
+        assert!(
+            message.contains("status of 401"),
+            "an error other than the first 401s: {entry}"
+        );
     }
 }

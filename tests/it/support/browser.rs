@@ -12,7 +12,8 @@ use serde_json::{Value, json};
 
 use super::real_prometheus::{find_binary_or, free_port};
 
-const INSTALL: &str = "install Debian's chromium and chromium-driver packages (scripts/test.sh does)";
+const INSTALL: &str =
+    "install Debian's chromium and chromium-driver packages (scripts/test.sh does)";
 
 /// A headless Chromium session; chromedriver is killed when it is dropped.
 pub(crate) struct Browser {
@@ -142,10 +143,16 @@ impl WebDriverCompatibleCommand for BrowserLog {
         base_url: &url::Url,
         session_id: Option<&str>,
     ) -> Result<url::Url, url::ParseError> {
-        base_url.join(&format!("session/{}/se/log", session_id.unwrap_or_default()))
+        base_url.join(&format!(
+            "session/{}/se/log",
+            session_id.unwrap_or_default()
+        ))
     }
 
     fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
-        (axum::http::Method::POST, Some(r#"{"type":"browser"}"#.to_owned()))
+        (
+            axum::http::Method::POST,
+            Some(r#"{"type":"browser"}"#.to_owned()),
+        )
     }
 }
