@@ -90,7 +90,12 @@ async fn page() -> Response {
     tag = "page",
     params(("asset" = String, Path, description = "The file's path under `/ui/`, e.g. `main.js` or `vendor/uPlot.esm.js`.")),
     responses(
-        (status = 200, description = "The file, with its content type (JavaScript, CSS, SVG, HTML or text).", body = String, content_type = "text/javascript"),
+        (status = 200, description = "The file, with its content type.", content(
+            (String = "text/javascript"),
+            (String = "text/css"),
+            (String = "image/svg+xml"),
+            (String = "text/plain"),
+        )),
         NoSuchAsset
     )
 )]

@@ -5118,7 +5118,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The file, with its content type (JavaScript, CSS, SVG, HTML or text). */
+            /** @description The file, with its content type. */
             200: {
                 headers: {
                     Age: components["headers"]["Age"];
@@ -5129,6 +5129,9 @@ export interface operations {
                 };
                 content: {
                     "text/javascript": string;
+                    "text/css": string;
+                    "image/svg+xml": string;
+                    "text/plain": string;
                 };
             };
             304: components["responses"]["NotModified"];
