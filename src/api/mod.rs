@@ -11,6 +11,7 @@ use crate::state::AppState;
 mod checks;
 mod clusters;
 mod cursor;
+mod events;
 mod members;
 mod metrics;
 mod operations;
@@ -31,6 +32,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .merge(operations::routes())
         .merge(clusters::routes())
         .merge(checks::routes())
+        .merge(events::routes())
         .merge(members::routes())
         .merge(stores::routes())
         .merge(metrics::routes())

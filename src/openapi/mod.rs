@@ -38,6 +38,7 @@ caused it.",
         (name = "scheduling", description = "What PD is doing: its schedulers and the operators in flight."),
         (name = "configuration", description = "PD's schedule configuration, store limits and replica placement."),
         (name = "safe points", description = "GC safe points and the min resolved timestamp."),
+        (name = "events", description = "Live updates as Server-Sent Events: stores changing state, checks changing status, operators, scale-in progress, PD leader changes, upstream outages."),
     ),
     components(schemas(Problem))
 )]
