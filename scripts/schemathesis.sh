@@ -104,9 +104,25 @@ def after_call(context, case, response):
 # would double them (operations without other parameters would get hundreds of examples each)
 # to test only the ETag comparison, which tests/it/caching.rs covers, and every answer stays a
 # full one whose body is checked.
+#
+# Event streams (`text/event-stream`, `/events`) are left out altogether: a stream answers 200
+# and never ends, and Schemathesis reads every answer to its end, so each example would hang
+# until the request timeout. Their 400, 401, 404 and 503 answers, the `types` filter and
+# `Last-Event-ID` are tested in tests/it/events.rs.
 @schemathesis.hook
 def before_load_schema(context, raw_schema):
-    for item in raw_schema.get("paths", {}).values():
+    paths = raw_schema.get("paths", {})
+    streams = [
+        path for path, item in paths.items()
+        if any(
+            "text/event-stream" in response.get("content", {})
+            for operation in item.values() if isinstance(operation, dict)
+            for response in operation.get("responses", {}).values() if isinstance(response, dict)
+        )
+    ]
+    for path in streams:
+        del paths[path]
+    for item in paths.values():
         for operation in item.values():
             if isinstance(operation, dict) and "parameters" in operation:
                 operation["parameters"] = [

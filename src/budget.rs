@@ -1,21 +1,22 @@
 //! The one memory budget that bounds everything tikv-lens keeps between requests.
 //!
-//! `--memory-budget` (default 128 MiB) is split, once, among the three caches; nothing else is
-//! kept across requests (in-flight work is bounded separately, by the upstream body cap and the
-//! concurrency limits):
+//! `--memory-budget` (default 128 MiB) is split, once, among the three caches and the retained
+//! live events; nothing else is kept across requests (in-flight work is bounded separately, by
+//! the upstream body cap and the concurrency limits):
 //!
 //! | cache | share | what it keeps |
 //! | --- | --- | --- |
 //! | `upstream` | 1/2 | upstream bodies while fresh (their TTL), every cluster and upstream together |
 //! | `last_good` | 1/4 | the last good body of each non-bulk read, for the stale window |
-//! | `answers` | 1/4 | finished API answers while their data is fresh |
+//! | `events` | 1/64 | the last events of each cluster, for clients resuming with `Last-Event-ID` (split evenly among the clusters; `--events-retained` caps the count) |
+//! | `answers` | the rest (15/64) | finished API answers while their data is fresh |
 //!
 //! No single entry may take more than [`MAX_ENTRY_FRACTION`] of its cache: a larger body is
 //! served (and shared with concurrent identical requests) but not kept, so a walk over a large
 //! cluster's regions, or a large range query, cannot push out the small answers dashboards poll.
 
 /// A kept entry may use at most this fraction of its cache (1/16: 4 MiB of the default 64 MiB
-/// upstream cache, 2 MiB of the answer and last-good caches).
+/// upstream cache, 2 MiB of the last-good cache, 1.875 MiB of the answer cache).
 pub const MAX_ENTRY_FRACTION: u64 = 16;
 
 /// The default budget: 128 MiB.
@@ -65,9 +66,17 @@ impl MemoryBudget {
         Share::of(self.total_bytes / 4)
     }
 
-    /// Finished answers: the rest (a quarter).
+    /// Retained live events, every cluster's together: 1/64 (2 MiB of the default budget, some
+    /// 5,000 events of a few hundred bytes).
+    pub fn events(&self) -> Share {
+        Share::of(self.total_bytes / 64)
+    }
+
+    /// Finished answers: the rest (15/64).
     pub fn answers(&self) -> Share {
-        Share::of(self.total_bytes - self.total_bytes / 2 - self.total_bytes / 4)
+        Share::of(
+            self.total_bytes - self.total_bytes / 2 - self.total_bytes / 4 - self.total_bytes / 64,
+        )
     }
 }
 
@@ -82,6 +91,7 @@ mod tests {
             assert_eq!(
                 b.upstream().capacity_bytes
                     + b.last_good().capacity_bytes
+                    + b.events().capacity_bytes
                     + b.answers().capacity_bytes,
                 total
             );
@@ -89,6 +99,8 @@ mod tests {
         let b = MemoryBudget::default();
         assert_eq!(b.upstream().capacity_bytes, 64 << 20);
         assert_eq!(b.upstream().max_entry_bytes, 4 << 20);
-        assert_eq!(b.answers().max_entry_bytes, 2 << 20);
+        assert_eq!(b.last_good().max_entry_bytes, 2 << 20);
+        assert_eq!(b.events().capacity_bytes, 2 << 20);
+        assert_eq!(b.answers().capacity_bytes, 30 << 20);
     }
 }

@@ -76,10 +76,12 @@ pub(crate) async fn demo(args: DemoArgs, tls: Option<Arc<CertKey>>) -> anyhow::R
             },
             security: Default::default(),
             prometheus_selection: Default::default(),
+            events_poll_interval: None,
         }],
         upstream: UpstreamLimits::default(),
         memory_budget: Default::default(),
         access: Default::default(),
+        events: args.events.into_config()?,
         log_format: args.log_format,
     };
     let state = AppState::new(&config).context("cannot build the HTTP client")?;

@@ -70,6 +70,14 @@ pub enum ApiError {
     /// A cluster's PD has not answered yet (readiness).
     #[error("not ready: {0}")]
     NotReady(String),
+    /// As many event streams are open as the process allows.
+    #[error(
+        "{0} event streams are open, the most this tikv-lens serves (--events-max-subscribers); retry later"
+    )]
+    TooManySubscribers(usize),
+    /// The server is shutting down and opens no new event stream.
+    #[error("tikv-lens is shutting down; retry on another instance or later")]
+    ShuttingDown,
     /// An upstream failed or answered with something unusable.
     #[error(transparent)]
     Upstream(#[from] UpstreamError),
@@ -104,6 +112,8 @@ impl ApiError {
             ApiError::PdLacksEndpoint { .. } => ProblemType::NotSupportedByPd,
             ApiError::MethodNotAllowed => ProblemType::MethodNotAllowed,
             ApiError::NotReady(_) => ProblemType::NotReady,
+            ApiError::TooManySubscribers(_) => ProblemType::TooManySubscribers,
+            ApiError::ShuttingDown => ProblemType::ShuttingDown,
             ApiError::Unauthorized(_) => ProblemType::Unauthorized,
             ApiError::RateLimited(_) => ProblemType::RateLimited,
             ApiError::RequestTimeout(_) => ProblemType::RequestTimeout,

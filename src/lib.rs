@@ -21,7 +21,9 @@
 //! `model` and `upstream` never import each other, so a PD field rename cannot leak into the
 //! public schema and a public rename cannot break parsing. `state` (the clusters and their
 //! clients) and `config` (what they are built from) sit beside the flow: handlers and `compose`
-//! read `state`, `state` is built from `config`, and `upstream` imports neither.
+//! read `state`, `state` is built from `config`, and `upstream` imports neither. `event_log`
+//! (each cluster's live events, kept and handed out) sits beside `state`, which holds one per
+//! cluster: `compose` publishes into it and `api` streams out of it.
 //!
 //! - [`server`]: [`server::app`] builds the whole router (tests drive it without a socket) and
 //!   sets the order of its layers; [`server::run`] and [`server::run_tls`] serve it until
@@ -30,12 +32,17 @@
 //!   and `Cache-Control`; request metrics; the request deadline; bearer tokens; the per-client
 //!   rate limit; CORS.
 //! - `api`: one module per resource: handlers, their `routes()`, their parameters and the
-//!   problem answers each operation lists (`api/problems.rs`).
+//!   problem answers each operation lists (`api/problems.rs`); `api/events.rs` writes the
+//!   Server-Sent Events stream.
 //! - `compose`: answers built from several upstream reads (the overview, stores joined to
 //!   their metrics, a store's series, region health, the schedulers with their configuration,
 //!   the schedule configuration with store limits, placement, a store's progress with its
 //!   blockers, the health checks and the fleet) and the partial-answer policy: a part that cannot be read is `null` with a
-//!   warning, a whole answer fails only when nothing can be read.
+//!   warning, a whole answer fails only when nothing can be read. Also the live events'
+//!   poller: one per cluster with listeners, comparing each poll with the last.
+//! - `event_log`: each cluster's live events: their numbers, the last ones kept for clients
+//!   resuming with `Last-Event-ID`, the broadcast to the streams, the listeners that keep a
+//!   poller running, and the process-wide cap on listeners and shutdown signal.
 //! - [`normalize`]: pure functions, no I/O: wire types to model types, PD byte sizes, Go
 //!   durations and timestamps, sample values, TiDB keys, TSOs, PD's string booleans and
 //!   comma-joined lists, operator texts; the one mapping from an upstream to a warning's source.
@@ -61,11 +68,12 @@
 //!   validated into (`config/serve.rs`: [`config::ServeConfig`]) are different types.
 //! - `chunked`: response bodies of ready chunks with their exact length (large answers are
 //!   written and kept in chunks, never in one buffer that grows by copying itself).
-//! - [`budget`]: the one memory budget (`--memory-budget`) and how the caches share it.
+//! - [`budget`]: the one memory budget (`--memory-budget`) and how the caches and the kept
+//!   events share it.
 //! - [`security`]: per-cluster upstream CAs, PD's client certificate, Prometheus' credentials.
 //! - [`tls`]: PEM files checked at startup, and HTTPS serving.
 //! - `telemetry`: the service's own metrics (`/metrics`): requests, upstream requests, cache
-//!   reads and bytes, each with its HELP text.
+//!   reads and bytes, event streams, events sent and polls, each with its HELP text.
 //!
 //! The simulated cluster of `tikv-lens demo` is another crate of the workspace,
 //! `crates/tikv-sim` (the `demo` feature, on by default); the binary's `src/demo.rs` only wires
@@ -77,6 +85,7 @@ mod chunked;
 mod compose;
 pub mod config;
 mod error;
+pub mod event_log;
 mod middleware;
 pub mod model;
 pub mod normalize;

@@ -2,8 +2,9 @@
 //!
 //! [`app`] builds everything a request meets (routes, docs, fallbacks, layers), so tests drive
 //! the real service through `tower::ServiceExt::oneshot` or on a port-0 socket. [`run`] serves it
-//! until the shutdown future resolves, finishing requests in flight; [`run_tls`] does the same
-//! over HTTPS. The layers themselves live in `middleware`; their order is set here.
+//! until the shutdown future resolves, finishing requests in flight and ending event streams;
+//! [`run_tls`] does the same over HTTPS. The layers themselves live in `middleware`; their
+//! order is set here.
 
 use std::future::Future;
 
@@ -84,11 +85,25 @@ pub async fn run(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let shutdown = ending_streams(&state, shutdown);
     // The peer address is what the per-client rate limit counts by.
     let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+/// `shutdown`, then the end of every event stream and poller: a graceful shutdown waits for
+/// the answers in flight, and an event stream would otherwise never end.
+fn ending_streams(
+    state: &AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> impl Future<Output = ()> + Send + 'static {
+    let events = state.events.clone();
+    async move {
+        shutdown.await;
+        events.close();
+    }
 }
 
 /// As [`run`], over HTTPS: TLS handshakes with `tls` run off the accept loop
@@ -103,6 +118,7 @@ pub async fn run_tls(
     // `tap_io` changes nothing on the connection; it is what lets `ConnectInfo<SocketAddr>`
     // (the rate limit's client address) come from any listener whose address is a SocketAddr.
     let listener = crate::tls::TlsListener::new(listener, tls)?.tap_io(|_| {});
+    let shutdown = ending_streams(&state, shutdown);
     let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)

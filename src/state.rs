@@ -8,8 +8,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use crate::budget::MemoryBudget;
-use crate::config::{ClusterConfig, ServeConfig};
+use crate::config::{ClusterConfig, EventsConfig, ServeConfig};
 use crate::error::ApiError;
+use crate::event_log::{ClusterEvents, EventHub, HubSettings};
 use crate::middleware::answer_cache::AnswerCache;
 use crate::middleware::auth::BearerTokens;
 use crate::middleware::rate_limit::ClientRateLimit;
@@ -34,6 +35,8 @@ pub struct AppState {
     pub(crate) request_timeout: Duration,
     /// Origins allowed by CORS; empty: none.
     pub cors_origins: Arc<[String]>,
+    /// The live event streams of every cluster: their cap, the shutdown signal, how they run.
+    pub events: EventHub,
 }
 
 /// One fronted cluster.
@@ -54,7 +57,16 @@ pub struct Cluster {
     pub store_readings: StoreReadings,
     /// The thresholds of the health checks (`/checks`).
     pub check_thresholds: crate::config::CheckThresholds,
+    /// The cluster's live events: numbered, the last ones kept, broadcast to its streams.
+    pub events: Arc<ClusterEvents>,
+    /// How often the cluster is polled while its events have a listener.
+    pub events_poll_interval: Duration,
 }
+
+/// Events a stream may fall behind the newest before it gets a `resync` instead of the ones it
+/// missed: a client that reads slower than a poll's worth of changes for this long is not
+/// buffered for without bound.
+const LAG_EVENTS: usize = 256;
 
 /// One reading of a store: when (Unix milliseconds), its region count, its region size in bytes.
 pub type StoreReading = (i64, u64, u64);
@@ -154,7 +166,12 @@ impl Cluster {
 impl AppState {
     /// Builds the clients for every configured cluster.
     pub fn new(config: &ServeConfig) -> Result<Self, reqwest::Error> {
-        let mut state = Self::with_budget(&config.clusters, config.upstream, config.memory_budget)?;
+        let mut state = Self::with_budget(
+            &config.clusters,
+            config.upstream,
+            config.memory_budget,
+            &config.events,
+        )?;
         let access = &config.access;
         state.tokens = BearerTokens::new(&access.tokens);
         state.rate_limit = ClientRateLimit::new(access.rate_limit);
@@ -163,19 +180,25 @@ impl AppState {
         Ok(state)
     }
 
-    /// The state of `clusters` with the default memory budget and open access (no tokens, no
-    /// rate limit).
+    /// The state of `clusters` with the default memory budget and event settings, and open
+    /// access (no tokens, no rate limit).
     pub fn from_clusters(
         clusters: &[ClusterConfig],
         limits: UpstreamLimits,
     ) -> Result<Self, reqwest::Error> {
-        Self::with_budget(clusters, limits, MemoryBudget::default())
+        Self::with_budget(
+            clusters,
+            limits,
+            MemoryBudget::default(),
+            &EventsConfig::default(),
+        )
     }
 
     fn with_budget(
         clusters: &[ClusterConfig],
         limits: UpstreamLimits,
         budget: MemoryBudget,
+        events: &EventsConfig,
     ) -> Result<Self, reqwest::Error> {
         let upstream_caches = UpstreamCaches::new(budget, limits.stale_window);
         crate::telemetry::memory_budget(budget);
@@ -189,6 +212,13 @@ impl AppState {
                 .pool_idle_timeout(Duration::from_secs(60))
         };
         let http = builder().build()?;
+        // Event numbers start above anything an earlier process gave out (see `event_log`).
+        let first_seq = u64::try_from(jiff::Timestamp::now().as_millisecond())
+            .unwrap_or(0)
+            .saturating_mul(1000);
+        let events_bytes =
+            usize::try_from(budget.events().capacity_bytes / clusters.len().max(1) as u64)
+                .unwrap_or(usize::MAX);
         let clusters = clusters
             .iter()
             .map(|c| {
@@ -224,6 +254,14 @@ impl AppState {
                     cache_ttls: c.cache,
                     store_readings: StoreReadings::default(),
                     check_thresholds: c.checks,
+                    events: Arc::new(ClusterEvents::new(
+                        &c.name,
+                        first_seq,
+                        events.retained,
+                        events_bytes,
+                        LAG_EVENTS,
+                    )),
+                    events_poll_interval: c.events_poll_interval.unwrap_or(events.poll_interval),
                     region_health: moka::future::Cache::builder()
                         .max_capacity(1)
                         .time_to_live(c.cache.region_health)
@@ -239,7 +277,21 @@ impl AppState {
             rate_limit: ClientRateLimit::default(),
             request_timeout: crate::config::AccessConfig::default().request_timeout,
             cors_origins: Arc::from(Vec::new()),
+            events: EventHub::new(HubSettings {
+                max_subscribers: events.max_subscribers,
+                heartbeat: events.heartbeat,
+                checks_every: events.checks_every,
+                idle_grace: events.idle_grace,
+            }),
         })
+    }
+
+    /// Bytes of the live events kept, every cluster's together.
+    pub(crate) fn events_kept_bytes(&self) -> u64 {
+        self.clusters
+            .iter()
+            .map(|c| c.events.kept_bytes() as u64)
+            .sum()
     }
 
     /// Every cluster, in configuration order.

@@ -1,6 +1,7 @@
 //! The service's own metrics, served at `/metrics` in Prometheus' text format: requests by route
 //! and status with latency, upstream requests by upstream, endpoint and outcome with latency,
-//! cache reads by kind, and the bytes each cache holds against the memory budget. Every family
+//! cache reads by kind, the bytes each cache holds against the memory budget, and the live
+//! events: listeners, events sent, polls. Every family
 //! is described (HELP) when the recorder is installed, so `promtool check metrics` passes.
 //!
 //! One process-wide recorder (the `metrics` facade), installed on first use; several apps in one
@@ -65,21 +66,49 @@ fn describe() {
     describe_gauge!(
         "tikv_lens_cache_bytes",
         Unit::Bytes,
-        "Bytes (keys and bodies) each cache holds: upstream (fresh upstream answers), last_good (served stale while an upstream is down), answers (finished API answers); together at most tikv_lens_memory_budget_bytes."
+        "Bytes (keys and bodies) each cache holds: upstream (fresh upstream answers), last_good (served stale while an upstream is down), answers (finished API answers), events (the live events kept for resuming streams); together at most tikv_lens_memory_budget_bytes."
     );
     describe_gauge!(
         "tikv_lens_memory_budget_bytes",
         Unit::Bytes,
-        "The memory budget of the caches (--memory-budget), by cache share: upstream, last_good, answers."
+        "The memory budget of the caches (--memory-budget), by cache share: upstream, last_good, answers, events."
+    );
+    describe_gauge!(
+        "tikv_lens_sse_subscribers",
+        "Open event streams (GET /api/v1/clusters/{cluster}/events), by cluster; every cluster's together at most --events-max-subscribers."
+    );
+    describe_counter!(
+        "tikv_lens_sse_events_sent_total",
+        "Events written to event streams, by event type (one per stream that received it; resync included)."
+    );
+    describe_counter!(
+        "tikv_lens_event_polls_total",
+        "Polls of a cluster's upstreams for live events, by cluster: one per poll interval while the cluster has a listener, however many listen."
     );
 }
 
+/// How many event streams of `cluster` are open now.
+pub(crate) fn sse_subscribers(cluster: &str, open: usize) {
+    metrics::gauge!("tikv_lens_sse_subscribers", "cluster" => cluster.to_owned()).set(open as f64);
+}
+
+/// One event written to one stream.
+pub(crate) fn sse_event_sent(kind: &'static str) {
+    metrics::counter!("tikv_lens_sse_events_sent_total", "type" => kind).increment(1);
+}
+
+/// One poll of `cluster` for live events.
+pub(crate) fn event_poll(cluster: &str) {
+    metrics::counter!("tikv_lens_event_polls_total", "cluster" => cluster.to_owned()).increment(1);
+}
+
 /// The bytes each cache holds now (set when `/metrics` is read).
-pub(crate) fn cache_bytes(upstream: u64, last_good: u64, answers: u64) {
+pub(crate) fn cache_bytes(upstream: u64, last_good: u64, answers: u64, events: u64) {
     for (cache, bytes) in [
         ("upstream", upstream),
         ("last_good", last_good),
         ("answers", answers),
+        ("events", events),
     ] {
         metrics::gauge!("tikv_lens_cache_bytes", "cache" => cache).set(bytes as f64);
     }
@@ -94,6 +123,7 @@ pub(crate) fn memory_budget(budget: crate::budget::MemoryBudget) {
         ("upstream", budget.upstream()),
         ("last_good", budget.last_good()),
         ("answers", budget.answers()),
+        ("events", budget.events()),
     ] {
         metrics::gauge!("tikv_lens_memory_budget_bytes", "cache" => cache)
             .set(share.capacity_bytes as f64);

@@ -11,6 +11,7 @@ use crate::state::AppState;
 mod checks;
 mod clusters;
 mod cursor;
+mod events;
 mod members;
 mod metrics;
 mod operations;
@@ -33,6 +34,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .merge(page::routes())
         .merge(clusters::routes())
         .merge(checks::routes())
+        .merge(events::routes())
         .merge(members::routes())
         .merge(stores::routes())
         .merge(metrics::routes())

@@ -81,7 +81,9 @@ async fn readyz(State(state): State<AppState>) -> Result<Json<Readiness>, ApiErr
 /// `tikv_lens_upstream_requests_total` and `tikv_lens_upstream_request_duration_seconds` by
 /// upstream, endpoint and outcome; `tikv_lens_cache_reads_total` by upstream and kind (`hit`,
 /// `load`, `coalesced`, `stale`); `tikv_lens_cache_bytes` by cache (`upstream`, `last_good`,
-/// `answers`) and `tikv_lens_memory_budget_bytes`. Every family has HELP and TYPE lines.
+/// `answers`, `events`) and `tikv_lens_memory_budget_bytes`; the live events:
+/// `tikv_lens_sse_subscribers` by cluster, `tikv_lens_sse_events_sent_total` by type,
+/// `tikv_lens_event_polls_total` by cluster. Every family has HELP and TYPE lines.
 #[utoipa::path(
     get,
     path = "/metrics",
@@ -90,7 +92,12 @@ async fn readyz(State(state): State<AppState>) -> Result<Json<Readiness>, ApiErr
 )]
 async fn metrics(State(state): State<AppState>) -> impl axum::response::IntoResponse {
     let (upstream, last_good) = state.upstream_caches.weighted_bytes().await;
-    crate::telemetry::cache_bytes(upstream, last_good, state.answers.weighted_bytes());
+    crate::telemetry::cache_bytes(
+        upstream,
+        last_good,
+        state.answers.weighted_bytes(),
+        state.events_kept_bytes(),
+    );
     (
         [(
             axum::http::header::CONTENT_TYPE,

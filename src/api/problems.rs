@@ -150,3 +150,20 @@ impl IntoResponses for NoSuchAsset {
         responses(&[(404, "The page has no such file.")])
     }
 }
+
+/// Errors of the event stream: it reads no upstream before answering (its poller does, and
+/// reports failures as `upstream_status` events), so only the cluster and the limits refuse.
+pub(crate) struct EventStreamErrors;
+
+impl IntoResponses for EventStreamErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        responses(&[
+            (404, "No cluster with this name is configured."),
+            (
+                503,
+                "As many event streams are open as `--events-max-subscribers` allows \
+                 (`too-many-subscribers`), or tikv-lens is shutting down (`shutting-down`).",
+            ),
+        ])
+    }
+}

@@ -24,6 +24,7 @@ async fn prometheus_answers(
     cluster: &Cluster,
     stores: Option<&[crate::model::Store]>,
     warnings: &mut Vec<Warning>,
+    failure: &mut Option<String>,
 ) -> Vec<(Option<Vec<verdict::PromSample>>, String)> {
     let lookback = cluster.check_thresholds.runway_lookback;
     let Some(prometheus) = &cluster.prometheus else {
@@ -67,6 +68,15 @@ async fn prometheus_answers(
                 (Some(samples), promql)
             }
             Err(e) => {
+                // A query Prometheus rejects (bad_data, execution) is an answer: Prometheus
+                // works. Anything else (unreachable, slow, a 5xx, not its API) is an outage.
+                let rejected = matches!(
+                    &e,
+                    crate::upstream::UpstreamError::Rejected { status, .. } if *status < 500
+                );
+                if !rejected && failure.is_none() {
+                    *failure = Some(e.to_string());
+                }
                 if !failed {
                     failed = true;
                     warnings.push(Warning {
@@ -98,6 +108,27 @@ fn pd_warning(message: String) -> Warning {
 /// Every check of the cluster, in the order of `normalize::checks::CHECK_IDS`, with the summary
 /// over all of them; `keep` chooses which statuses are listed (the summary counts every check).
 pub(crate) async fn checks(cluster: &Arc<Cluster>, keep: &[CheckStatus]) -> CheckList {
+    evaluate(cluster, keep).await.0
+}
+
+/// How the checks' Prometheus queries went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum PrometheusRead {
+    /// The cluster has no Prometheus.
+    NotConfigured,
+    /// Every query was answered (some perhaps with Prometheus' rejection of the PromQL).
+    Answered,
+    /// A query failed other than by Prometheus rejecting it (unreachable, too slow, a 5xx,
+    /// not Prometheus' API); why.
+    Failed(String),
+}
+
+/// [`checks`], and whether Prometheus answered (the live events' poller reports it). A
+/// Prometheus answer served stale is a failure there, as the freshness record tells.
+pub(crate) async fn evaluate(
+    cluster: &Arc<Cluster>,
+    keep: &[CheckStatus],
+) -> (CheckList, PrometheusRead) {
     let pd = &cluster.pd;
     let t = cluster.check_thresholds;
     let (stores, schedule, members, health, region_health, schedulers, replication, gc, resolved) = tokio::join!(
@@ -255,7 +286,19 @@ pub(crate) async fn checks(cluster: &Arc<Cluster>, keep: &[CheckStatus]) -> Chec
         None => None,
     };
 
-    let prom = prometheus_answers(cluster, stores.as_deref(), &mut warnings).await;
+    let mut prometheus_failure = None;
+    let prom = prometheus_answers(
+        cluster,
+        stores.as_deref(),
+        &mut warnings,
+        &mut prometheus_failure,
+    )
+    .await;
+    let prometheus_read = match (&cluster.prometheus, prometheus_failure) {
+        (None, _) => PrometheusRead::NotConfigured,
+        (Some(_), Some(why)) => PrometheusRead::Failed(why),
+        (Some(_), None) => PrometheusRead::Answered,
+    };
     let input = |q: CheckQuery| {
         let (samples, source) = &prom[CheckQuery::ALL.iter().position(|x| *x == q).unwrap_or(0)];
         verdict::PromInput {
@@ -303,10 +346,11 @@ pub(crate) async fn checks(cluster: &Arc<Cluster>, keep: &[CheckStatus]) -> Chec
         .into_iter()
         .filter(|c| keep.is_empty() || keep.contains(&c.status))
         .collect();
-    CheckList {
+    let list = CheckList {
         cluster: cluster.name.clone(),
         summary,
         checks,
         meta: Meta::new(observed_at, warnings),
-    }
+    };
+    (list, prometheus_read)
 }

@@ -5,8 +5,14 @@
 //! (`normalize`) and decide what a missing part means: a part that cannot be read is `null` with
 //! a warning naming its source, and only when nothing can be read is the answer an error. A PD
 //! outage never fails a metric, and a Prometheus outage never fails a PD-backed answer.
+//!
+//! The live events are orchestration too: `events.rs` runs one poller per cluster with
+//! listeners (started by the first, stopped after the last leaves) over the same reads and
+//! caches, and `event_diff.rs` decides, without I/O, which events two polls make.
 
 mod checks;
+mod event_diff;
+mod events;
 mod fleet;
 mod overview;
 mod pd_config;
@@ -17,6 +23,7 @@ mod store_progress;
 mod stores;
 
 pub(crate) use checks::checks;
+pub(crate) use events::subscribe_events;
 pub(crate) use fleet::fleet;
 pub(crate) use overview::{overview, summarize};
 pub(crate) use pd_config::{placement, schedule_config};

@@ -71,6 +71,8 @@ pub struct DemoArgs {
     pub sim: SimArgs,
     #[command(flatten)]
     pub tls: ServeTlsArgs,
+    #[command(flatten)]
+    pub events: EventsArgs,
     /// Log format on stderr.
     #[arg(long, env = "TIKV_LENS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -313,9 +315,45 @@ pub struct ServeArgs {
     #[arg(long, env = "TIKV_LENS_REQUEST_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
     pub request_timeout: Duration,
 
+    #[command(flatten)]
+    pub events: EventsArgs,
+
     /// Log format on stderr.
     #[arg(long, env = "TIKV_LENS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+}
+
+/// The live events (`GET /api/v1/clusters/{cluster}/events`), for `serve` and `demo`.
+#[derive(Debug, Clone, Args)]
+pub struct EventsArgs {
+    /// How often a cluster with event listeners is polled (stores, PD leader, operators, store
+    /// progress); one poll per cluster however many listen. A cluster of the config file may
+    /// set its own (`events_poll_interval`).
+    #[arg(long, env = "TIKV_LENS_EVENTS_POLL_INTERVAL", default_value = "2s", value_parser = humantime::parse_duration)]
+    pub events_poll_interval: Duration,
+
+    /// The health checks (and with them Prometheus) are evaluated every this many polls: they
+    /// read a dozen PD endpoints and Prometheus (1: every poll).
+    #[arg(long, env = "TIKV_LENS_EVENTS_CHECKS_EVERY", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    pub events_checks_every: u32,
+
+    /// A comment line (`: heartbeat`) on every event stream this often, so that proxies and
+    /// load balancers keep idle streams open.
+    #[arg(long, env = "TIKV_LENS_EVENTS_HEARTBEAT", default_value = "15s", value_parser = humantime::parse_duration)]
+    pub events_heartbeat: Duration,
+
+    /// Event streams open at most, every cluster's together; beyond, 503.
+    #[arg(long, env = "TIKV_LENS_EVENTS_MAX_SUBSCRIBERS", default_value_t = 1000)]
+    pub events_max_subscribers: usize,
+
+    /// Events kept per cluster for clients resuming with Last-Event-ID (also bounded by the
+    /// events' share of --memory-budget).
+    #[arg(long, env = "TIKV_LENS_EVENTS_RETAINED", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    pub events_retained: u32,
+
+    /// A cluster's poller stops once nobody has listened for this long.
+    #[arg(long, env = "TIKV_LENS_EVENTS_IDLE_GRACE", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub events_idle_grace: Duration,
 }
 
 /// How logs are written.

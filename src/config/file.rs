@@ -41,6 +41,9 @@ pub(super) struct FileCluster {
     /// Thresholds of the health checks; absent ones keep their defaults.
     #[serde(default)]
     pub(super) checks: FileCheckThresholds,
+    /// How often the cluster is polled for live events (`"2s"`); absent: the flag's.
+    #[serde(default)]
+    pub(super) events_poll_interval: Option<String>,
     // Security: file names, relative ones resolved against the config file's folder.
     #[serde(default)]
     pd_ca: Option<PathBuf>,
@@ -79,6 +82,7 @@ impl FileCluster {
             prometheus_join_label: None,
             prometheus_scrape_interval: None,
             checks: FileCheckThresholds::default(),
+            events_poll_interval: None,
             pd_ca: None,
             pd_cert: None,
             pd_key: None,

@@ -15,8 +15,8 @@ mod serve;
 
 /// The thresholds of the health checks, validated from a cluster's `checks` table.
 pub use crate::normalize::CheckThresholds;
-pub use args::{Cli, Command, LogFormat, ServeArgs, ServeTlsArgs};
+pub use args::{Cli, Command, EventsArgs, LogFormat, ServeArgs, ServeTlsArgs};
 #[cfg(feature = "demo")]
 pub use args::{DemoArgs, SimArgs, SimulatePdArgs};
 pub use error::ConfigError;
-pub use serve::{AccessConfig, ClusterConfig, ServeConfig};
+pub use serve::{AccessConfig, ClusterConfig, EventsConfig, ServeConfig};

@@ -12,7 +12,7 @@ use std::time::Duration;
 use url::Url;
 
 use super::ConfigError;
-use super::args::{LogFormat, ServeArgs, ServeTlsArgs};
+use super::args::{EventsArgs, LogFormat, ServeArgs, ServeTlsArgs};
 use super::file::{FileCluster, load_file};
 use crate::budget::MemoryBudget;
 use crate::security::{ClusterSecurity, RawSecurity};
@@ -31,7 +31,74 @@ pub struct ServeConfig {
     /// What the caches may keep, in all.
     pub memory_budget: MemoryBudget,
     pub access: AccessConfig,
+    /// The live events: poll cadence, listeners, heartbeat, what is kept.
+    pub events: EventsConfig,
     pub log_format: LogFormat,
+}
+
+/// The live events (`GET /api/v1/clusters/{cluster}/events`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventsConfig {
+    /// How often a cluster with listeners is polled, unless its own configuration says.
+    pub poll_interval: Duration,
+    /// The health checks are evaluated every this many polls (at least 1).
+    pub checks_every: u32,
+    /// A comment line on every stream this often.
+    pub heartbeat: Duration,
+    /// Streams open at most, every cluster's together.
+    pub max_subscribers: usize,
+    /// Events kept per cluster for resuming (at least 1).
+    pub retained: usize,
+    /// A cluster's poller stops once nobody has listened for this long.
+    pub idle_grace: Duration,
+}
+
+impl Default for EventsConfig {
+    fn default() -> Self {
+        Self {
+            poll_interval: Duration::from_secs(2),
+            checks_every: 5,
+            heartbeat: Duration::from_secs(15),
+            max_subscribers: 1000,
+            retained: 1024,
+            idle_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The shortest poll interval accepted: a faster poll would only read PD's cached answers
+/// again (the shortest default TTL is 2 s) while costing a poll's work.
+const MIN_POLL_INTERVAL: Duration = Duration::from_millis(100);
+
+fn check_poll_interval(what: &str, interval: Duration) -> Result<(), ConfigError> {
+    if interval < MIN_POLL_INTERVAL {
+        return Err(ConfigError::Limits(format!(
+            "{what} {} is below the shortest poll interval, {}",
+            humantime::format_duration(interval),
+            humantime::format_duration(MIN_POLL_INTERVAL)
+        )));
+    }
+    Ok(())
+}
+
+impl EventsArgs {
+    /// Validates the events' flags.
+    pub fn into_config(&self) -> Result<EventsConfig, ConfigError> {
+        check_poll_interval("--events-poll-interval", self.events_poll_interval)?;
+        if self.events_heartbeat.is_zero() {
+            return Err(ConfigError::Limits(
+                "--events-heartbeat must be above zero".into(),
+            ));
+        }
+        Ok(EventsConfig {
+            poll_interval: self.events_poll_interval,
+            checks_every: self.events_checks_every.max(1),
+            heartbeat: self.events_heartbeat,
+            max_subscribers: self.events_max_subscribers,
+            retained: usize::try_from(self.events_retained.max(1)).unwrap_or(1),
+            idle_grace: self.events_idle_grace,
+        })
+    }
 }
 
 /// Who may call the API, and how much.
@@ -76,6 +143,9 @@ pub struct ClusterConfig {
     /// Which series of the Prometheus are this cluster's (extra matchers, the join label) and
     /// its scrape interval; the default is a Prometheus of this cluster alone, `instance`, 15s.
     pub prometheus_selection: SeriesSelection,
+    /// How often this cluster is polled for live events; `None`: the process-wide
+    /// `--events-poll-interval`.
+    pub events_poll_interval: Option<Duration>,
 }
 
 impl ServeTlsArgs {
@@ -144,6 +214,7 @@ impl ServeArgs {
         };
         validate_limits(&upstream)?;
         let access = self.access()?;
+        let events = self.events.into_config()?;
         let clusters = validate_clusters(clusters, config_dir.as_deref())?;
         Ok(ServeConfig {
             listen: self.listen,
@@ -152,6 +223,7 @@ impl ServeArgs {
             upstream,
             memory_budget: self.memory_budget,
             access,
+            events,
             log_format: self.log_format,
         })
     }
@@ -271,6 +343,23 @@ fn validate_clusters(
             let security = raw.validate(&naming)?;
             security.check_urls(&naming, &pd_endpoints, prometheus.as_ref())?;
             let prometheus_selection = c.prometheus_selection()?;
+            let events_poll_interval = c
+                .events_poll_interval
+                .as_deref()
+                .map(|text| {
+                    let interval = humantime::parse_duration(text.trim()).map_err(|e| {
+                        ConfigError::Limits(format!(
+                            "cluster {:?}: events_poll_interval = {text:?}: {e}",
+                            c.name
+                        ))
+                    })?;
+                    check_poll_interval(
+                        &format!("cluster {:?}: events_poll_interval", c.name),
+                        interval,
+                    )?;
+                    Ok::<_, ConfigError>(interval)
+                })
+                .transpose()?;
             Ok(ClusterConfig {
                 name: c.name,
                 pd_endpoints,
@@ -279,6 +368,7 @@ fn validate_clusters(
                 checks,
                 security,
                 prometheus_selection,
+                events_poll_interval,
             })
         })
         .collect()
@@ -684,6 +774,74 @@ pd = ["http://pd-alone:2379"]
             assert!(message.starts_with("cluster \"a\": "), "{message}");
             assert!(!message.contains('\n'), "one line: {message}");
         }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn event_settings_from_flags_and_the_file() {
+        let cfg = serve(&["--pd", "http://pd:2379"]).unwrap();
+        assert_eq!(cfg.events, EventsConfig::default());
+        assert_eq!(cfg.clusters[0].events_poll_interval, None);
+        let cfg = serve(&[
+            "--pd",
+            "http://pd:2379",
+            "--events-poll-interval",
+            "500ms",
+            "--events-checks-every",
+            "1",
+            "--events-heartbeat",
+            "5s",
+            "--events-max-subscribers",
+            "3",
+            "--events-retained",
+            "10",
+        ])
+        .unwrap();
+        assert_eq!(
+            cfg.events,
+            EventsConfig {
+                poll_interval: Duration::from_millis(500),
+                checks_every: 1,
+                heartbeat: Duration::from_secs(5),
+                max_subscribers: 3,
+                retained: 10,
+                idle_grace: Duration::from_secs(10),
+            }
+        );
+        for bad in [
+            ["--events-poll-interval", "10ms"],
+            ["--events-heartbeat", "0s"],
+        ] {
+            let mut args = vec!["--pd", "http://pd:2379"];
+            args.extend(bad);
+            assert!(
+                matches!(serve(&args), Err(ConfigError::Limits(_))),
+                "{bad:?}"
+            );
+        }
+
+        let dir =
+            std::env::temp_dir().join(format!("tikv-lens-config-events-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("events.toml");
+        std::fs::write(
+            &path,
+            "[[clusters]]\nname='a'\npd=['http://x']\nevents_poll_interval='5s'\n[[clusters]]\nname='b'\npd=['http://y']\n",
+        )
+        .unwrap();
+        let cfg = serve(&["--config", path.to_str().unwrap()]).unwrap();
+        assert_eq!(
+            cfg.clusters[0].events_poll_interval,
+            Some(Duration::from_secs(5))
+        );
+        assert_eq!(cfg.clusters[1].events_poll_interval, None);
+        std::fs::write(
+            &path,
+            "[[clusters]]\nname='a'\npd=['http://x']\nevents_poll_interval='often'\n",
+        )
+        .unwrap();
+        let err = serve(&["--config", path.to_str().unwrap()]).unwrap_err();
+        assert!(err.to_string().contains("events_poll_interval"), "{err}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

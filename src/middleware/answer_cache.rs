@@ -1,5 +1,6 @@
 //! Finished answers, and the HTTP caching headers on them: `Age`, `Cache-Control`, a strong
-//! `ETag`, and `304 Not Modified` when the client already has the bytes.
+//! `ETag`, and `304 Not Modified` when the client already has the bytes. Event streams pass
+//! through untouched: they are not answers that finish.
 
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
@@ -34,6 +35,11 @@ pub(crate) async fn http_caching(
         return answer.respond(if_none_match.as_ref(), head);
     }
     let (response, freshness) = crate::upstream::freshness::scope(next.run(request)).await;
+    if is_stream(&response) {
+        // An event stream never ends by itself: collecting it would hold it forever. It goes
+        // out as it is written, uncached (its own `Cache-Control: no-cache` stays).
+        return response;
+    }
     if response.status() != StatusCode::OK {
         let mut response = response;
         response
@@ -42,7 +48,7 @@ pub(crate) async fn http_caching(
         return response;
     }
     let (mut parts, body) = response.into_parts();
-    // Every 200 answer is a body tikv-lens built in memory, so collecting it cannot grow
+    // Every other 200 answer is a body tikv-lens built in memory, so collecting it cannot grow
     // unbounded; its chunks are kept as they are (never copied into one buffer) and hashed as
     // they come for the ETag.
     let Ok((chunks, etag)) = collect(body, parts.headers.get(header::CONTENT_ENCODING)).await
@@ -108,6 +114,15 @@ impl Answer {
         *response.headers_mut() = headers;
         response
     }
+}
+
+/// Whether `response` is a stream of events (`text/event-stream`) rather than a finished answer.
+fn is_stream(response: &Response) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/event-stream"))
 }
 
 /// Finished answers, kept while the data behind them is fresh: a dashboard polling an endpoint

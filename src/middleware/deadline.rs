@@ -10,6 +10,9 @@ use crate::error::ApiError;
 
 /// The deadline of a whole request (`request_timeout`); beyond it, a 504 problem (upstream
 /// deadlines are shorter, so this only catches what nothing else bounds).
+///
+/// It bounds the handler, until the answer's head: a body streamed afterwards (an event
+/// stream, which lasts as long as its client) is not cut by it.
 pub(crate) async fn request_deadline(
     State(request_timeout): State<Duration>,
     request: Request,

@@ -6,6 +6,7 @@
 
 mod check;
 mod cluster;
+mod event;
 mod examples;
 mod gc;
 mod hotspot;
@@ -33,6 +34,10 @@ pub use check::{
 pub use cluster::{
     ClusterHealth, ClusterList, ClusterOverview, ClusterSummary, PdOverview, StorageTotals,
     StoreStateCounts,
+};
+pub use event::{
+    CheckStatusChanged, Event, EventPayload, EventType, LeaderChanged, OperatorFinished,
+    OperatorStarted, ScaleInProgress, StoreStateChanged, UpstreamStatus,
 };
 pub use gc::{GcSafePoints, ServiceSafePoint};
 pub use hotspot::{HotLoad, HotRegion, HotStore, HotspotKind, Hotspots};

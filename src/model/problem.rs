@@ -122,6 +122,12 @@ problem_types! {
         "The cluster's limit of concurrent requests to PD or Prometheus is reached."),
     NotReady => ("not-ready", 503, "Not ready",
         "`/readyz`: a cluster's PD has not answered yet; `detail` names the clusters."),
+    TooManySubscribers => ("too-many-subscribers", 503, "Too many event streams",
+        "As many event streams (`/events`) are open as `--events-max-subscribers` allows, every \
+         cluster's together; retry later (the stream's `retry` is 3 s)."),
+    ShuttingDown => ("shutting-down", 503, "Shutting down",
+        "tikv-lens is shutting down and opens no new event stream; reconnect (to another \
+         replica) later."),
     UpstreamTimeout => ("upstream-timeout", 504, "Upstream timed out",
         "PD or Prometheus did not answer within the deadline, or Prometheus' query timed out."),
     RequestTimeout => ("request-timeout", 504, "Request timed out",

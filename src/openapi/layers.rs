@@ -1,6 +1,7 @@
 //! What the layers of `server::app` add to every operation, which no handler declares: the
 //! bearer token and the rate limit (every path but the probes), the one method served, the
-//! caching headers and `304` of the answer cache, and the request id.
+//! caching headers and `304` of the answer cache (not on event streams, which it passes
+//! through), and the request id.
 
 use utoipa::Modify;
 use utoipa::openapi::header::{Header, HeaderBuilder};
@@ -45,27 +46,47 @@ impl Modify for Layers {
     }
 }
 
+/// Whether the operation answers with an event stream, which the answer cache passes through:
+/// no `ETag`, `Age` or `304` there.
+fn is_stream(operation: &Operation) -> bool {
+    operation
+        .responses
+        .responses
+        .get("200")
+        .is_some_and(|response| match response {
+            RefOr::T(response) => response.content.contains_key(EVENT_STREAM),
+            RefOr::Ref(_) => false,
+        })
+}
+
+const EVENT_STREAM: &str = "text/event-stream";
+
 /// `open`: a probe (no token, no rate limit); `page`: the page's files (no token, rate limited).
 fn document_layers(operation: &mut Operation, open: bool, page: bool) {
-    operation
-        .parameters
-        .get_or_insert_with(Vec::new)
-        .push(RefOr::Ref(Ref::new(
-            "#/components/parameters/If-None-Match",
-        )));
+    let stream = is_stream(operation);
+    if !stream {
+        operation
+            .parameters
+            .get_or_insert_with(Vec::new)
+            .push(RefOr::Ref(Ref::new(
+                "#/components/parameters/If-None-Match",
+            )));
+    }
     let responses = &mut operation.responses.responses;
     for (status, response) in responses.iter_mut() {
         let RefOr::T(response) = response else {
             continue;
         };
-        let headers: &[&str] = if status.starts_with('2') {
+        let headers: &[&str] = if status.starts_with('2') && !stream {
             &["ETag", "Cache-Control", "Age", "x-request-id"]
         } else {
             &["x-request-id"]
         };
         add_headers(response, headers);
     }
-    responses.insert("304".into(), response_ref("NotModified"));
+    if !stream {
+        responses.insert("304".into(), response_ref("NotModified"));
+    }
     responses.insert("405".into(), response_ref("MethodNotAllowed"));
     if open || page {
         // An empty list: no security requirement, not even the bearer token when one is set.

@@ -39,6 +39,7 @@ caused it.",
         (name = "configuration", description = "PD's schedule configuration, store limits and replica placement."),
         (name = "safe points", description = "GC safe points and the min resolved timestamp."),
         (name = "page", description = "The dashboard page served from the binary, a client of this API."),
+        (name = "events", description = "Live updates as Server-Sent Events: stores changing state, checks changing status, operators, scale-in progress, PD leader changes, upstream outages."),
     ),
     components(schemas(Problem))
 )]

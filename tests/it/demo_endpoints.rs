@@ -48,6 +48,7 @@ async fn every_api_endpoint_answers_on_the_demo_cluster() {
         checks: Default::default(),
         security: Default::default(),
         prometheus_selection: Default::default(),
+        events_poll_interval: None,
     };
     let lens = Lens::start(vec![cluster], test_limits()).await;
     let t = now.as_second();

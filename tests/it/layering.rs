@@ -29,6 +29,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "api",
         &[
             "compose",
+            "event_log",
             "state",
             "error",
             "normalize",
@@ -39,16 +40,28 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "chunked",
         ],
     ),
-    // Orchestration across upstreams and the partial-answer policy.
+    // Orchestration across upstreams and the partial-answer policy; the live events' poller,
+    // which publishes into the event log.
     (
         "compose",
-        &["state", "error", "normalize", "promql", "upstream", "model"],
+        &[
+            "state",
+            "event_log",
+            "error",
+            "normalize",
+            "promql",
+            "upstream",
+            "model",
+        ],
     ),
+    // Each cluster's live events, kept and handed out; no upstream, no decision.
+    ("event_log", &["model", "telemetry"]),
     // The clusters and their clients, built from the validated configuration.
     (
         "state",
         &[
             "config",
+            "event_log",
             "middleware",
             "error",
             "upstream",

@@ -8,6 +8,7 @@ mod cli;
 mod clusters;
 mod compatible_backends;
 mod demo_endpoints;
+mod events;
 mod faults;
 mod hostile;
 mod layering;

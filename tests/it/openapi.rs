@@ -40,8 +40,12 @@ fn every_operation_documents_its_errors_as_problems() {
     let doc: serde_json::Value = serde_json::from_str(COMMITTED).unwrap();
     let paths = doc["paths"].as_object().unwrap();
     assert!(paths.len() >= 7, "{:?}", paths.keys());
+    let mut streams = 0;
     for (path, item) in paths {
         let op = &item["get"];
+        // An event stream is not an answer that finishes: the answer cache passes it through
+        // (no validators, no 304), and it reads no upstream before answering (no 502, 504).
+        let stream = op["responses"]["200"]["content"]["text/event-stream"].is_object();
         assert!(op["summary"].is_string(), "{path} has no summary");
         assert!(op["description"].is_string(), "{path} has no description");
         let responses = op["responses"].as_object().unwrap();
@@ -70,7 +74,28 @@ fn every_operation_documents_its_errors_as_problems() {
                 "{path} {status} does not document x-request-id"
             );
         }
-        if path.starts_with("/api/v1/clusters/{cluster}") {
+        if stream {
+            streams += 1;
+            for status in ["400", "404", "503"] {
+                assert!(
+                    responses.contains_key(status),
+                    "{path} does not list {status}"
+                );
+            }
+            assert!(!responses.contains_key("304"), "{path} cannot be a 304");
+            let ok = &responses["200"];
+            assert!(
+                ok["headers"]["ETag"].is_null(),
+                "{path}: no ETag on a stream"
+            );
+            let params = op["parameters"].as_array().unwrap();
+            assert!(
+                params
+                    .iter()
+                    .any(|p| p["name"] == "Last-Event-ID" && p["in"] == "header"),
+                "{path} documents Last-Event-ID"
+            );
+        } else if path.starts_with("/api/v1/clusters/{cluster}") {
             for status in ["404", "502", "503", "504"] {
                 assert!(
                     responses.contains_key(status),
@@ -88,7 +113,10 @@ fn every_operation_documents_its_errors_as_problems() {
         } else {
             assert_eq!(security, &[serde_json::json!({"bearer": []})], "{path}");
         }
-        let mut expected = vec!["304", "405"];
+        let mut expected = vec!["405"];
+        if !stream {
+            expected.push("304");
+        }
         if !probe {
             expected.push("429");
         }
@@ -101,8 +129,9 @@ fn every_operation_documents_its_errors_as_problems() {
                 "{path} does not list {status}"
             );
         }
-        if path == "/" {
-            continue; // a redirect, no 200
+        if stream || path == "/" {
+            // An event stream has no validators; `/` is a redirect, with no 200.
+            continue;
         }
         let ok = resolve(&doc, &responses["200"]);
         for header in ["ETag", "Cache-Control", "Age"] {
@@ -112,6 +141,7 @@ fn every_operation_documents_its_errors_as_problems() {
             );
         }
     }
+    assert_eq!(streams, 1, "the event stream is documented as one");
     let retry_after = &doc["components"]["responses"]["RateLimited"]["headers"]["Retry-After"];
     assert!(retry_after.is_object(), "429 documents Retry-After");
 }

@@ -28,10 +28,44 @@ async fn promtool_accepts_the_metrics_page() {
     let pd = FakePd::start().await;
     pd.serve(STORES, Canned::json("stores.json"));
     let lens = Lens::single_cached(&[pd.url()]).await;
-    // Every family gets samples: answered requests, upstream requests, cache reads and bytes.
+    // Every family gets samples: answered requests, upstream requests, cache reads and bytes,
+    // and an event stream (a listener, its poller's polls, the events sent to it).
     lens.get("/api/v1/clusters/default/stores").await.ok();
     lens.get("/api/v1/clusters/default/stores").await.ok();
-    let text = metrics_text(&lens).await;
+    let events = format!("{}/api/v1/clusters/default/events", lens.base);
+    let mut plain = reqwest::get(&events).await.unwrap();
+    assert_eq!(plain.status(), 200);
+    let _retry = plain.chunk().await.unwrap();
+    // An unknown `Last-Event-ID` gets a resync: an event sent.
+    let mut resumed = reqwest::Client::new()
+        .get(&events)
+        .header("last-event-id", "0")
+        .send()
+        .await
+        .unwrap();
+    let mut received = String::new();
+    while !received.contains("event: resync") {
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), resumed.chunk())
+            .await
+            .expect("the resync within 10 s")
+            .unwrap()
+            .unwrap();
+        received.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut text = metrics_text(&lens).await;
+    while !text.contains("tikv_lens_event_polls_total{cluster=\"default\"}") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no poll counted:\n{text}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        text = metrics_text(&lens).await;
+    }
+    assert!(
+        sample(&text, "tikv_lens_sse_subscribers{cluster=\"default\"}").unwrap() >= 2.0,
+        "{text}"
+    );
     for family in [
         "tikv_lens_http_requests_total",
         "tikv_lens_http_request_duration_seconds",
@@ -40,6 +74,9 @@ async fn promtool_accepts_the_metrics_page() {
         "tikv_lens_cache_reads_total",
         "tikv_lens_cache_bytes",
         "tikv_lens_memory_budget_bytes",
+        "tikv_lens_sse_subscribers",
+        "tikv_lens_sse_events_sent_total",
+        "tikv_lens_event_polls_total",
     ] {
         assert!(
             text.contains(&format!("# HELP {family} ")),

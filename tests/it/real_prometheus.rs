@@ -47,6 +47,7 @@ pub(crate) async fn lens_with(prometheus_url: &str) -> (FakePd, Lens) {
         checks: Default::default(),
         security: Default::default(),
         prometheus_selection: Default::default(),
+        events_poll_interval: None,
     };
     let lens = Lens::start(vec![cluster], test_limits()).await;
     (pd, lens)

@@ -104,6 +104,7 @@ async fn two_clusters_on_one_backend_each_see_only_their_stores() {
         cache: tikv_lens::upstream::CacheTtls::uncached(),
         security: Default::default(),
         prometheus_selection: selection,
+        events_poll_interval: None,
         checks: Default::default(),
     };
     let lens = Lens::start(

@@ -67,7 +67,7 @@ impl Stack {
         let (pd_stop, pd_rx) = oneshot::channel::<()>();
         let pd_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let pd_url = format!("http://{}", pd_listener.local_addr().unwrap());
-        tokio::spawn(serve_pd(pd_listener, sim.clone(), clock, async {
+        tokio::spawn(serve_pd(pd_listener, sim.clone(), clock.clone(), async {
             let _ = pd_rx.await;
         }));
         let (prom_stop, prom_rx) = oneshot::channel::<()>();

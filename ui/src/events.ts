@@ -7,19 +7,8 @@
 import { serviceBase, token } from "./api.js";
 import type { Schemas } from "./api.js";
 
-// TODO(events merge): replace with the generated schema of the events endpoint.
-interface Common { id: string; cluster: string; at: string }
-export type LiveEvent = Common &
-  (
-    | { type: "store_state_changed"; store_id: number; address: string; from: Schemas["StoreState"] | null; to: Schemas["StoreState"] | null }
-    | { type: "check_status_changed"; check_id: string; from: Schemas["CheckStatus"] | null; to: Schemas["CheckStatus"]; summary: string }
-    | { type: "operator_started"; region_id: number; kind: string[]; description: string; brief: string }
-    | { type: "operator_finished"; region_id: number; kind: string[]; description: string }
-    | { type: "scale_in_progress"; store_id: number; action: string | null; progress: number | null; eta_seconds: number | null; regions_left: number | null; blockers: Schemas["Blocker"][] }
-    | { type: "leader_changed"; from: string | null; to: string | null }
-    | { type: "upstream_status"; upstream: "pd" | "prometheus"; ok: boolean; detail: string | null }
-    | { type: "resync" }
-  );
+/** One event of the stream: a union discriminated by `type`, generated from the document. */
+export type LiveEvent = Schemas["Event"];
 
 /** How the page is being kept up to date. */
 export type Liveness = "connecting" | "live" | "polling";

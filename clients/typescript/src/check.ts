@@ -12,6 +12,7 @@ type StoreList = Schemas["StoreList"];
 type RegionPage = Schemas["RegionPage"];
 type RangeQueryResult = Schemas["RangeQueryResult"];
 type Problem = Schemas["Problem"];
+type LiveEvent = Schemas["Event"];
 
 /** The JSON a GET of `P` answers with `S`, as the document's paths say. */
 type Answer<P extends keyof paths, S extends number = 200> =
@@ -59,6 +60,8 @@ const sameRegionPage = (answer: Answer<"/api/v1/clusters/{cluster}/regions">): R
   answer;
 const sameProblem = (answer: Answer<"/api/v1/clusters/{cluster}/regions", 400>): Problem =>
   answer;
+// The event stream's messages: each `data` is one `Event`.
+const sameEvent = (answer: Answer<"/api/v1/clusters/{cluster}/events">): LiveEvent => answer;
 
 // ---- A client. ----
 
@@ -180,6 +183,46 @@ async function cpuChart(base: string, cluster: string): Promise<(number | null)[
   return columns;
 }
 
+/** One line about a live event; `type` narrows the union, and a type left out fails to compile. */
+function describeEvent(event: LiveEvent): string {
+  const id: string = event.id;
+  switch (event.type) {
+    case "store_state_changed": {
+      const storeId: string = event.store_id;
+      return `${id}: store ${storeId} (${event.address}) ${event.from ?? "new"} -> ${event.to ?? "gone"}`;
+    }
+    case "check_status_changed":
+      return `${id}: ${event.check_id} ${event.from ?? "new"} -> ${event.to}: ${event.summary}`;
+    case "operator_started":
+      return `${id}: region ${event.region_id ?? "?"} ${event.kind.join(",")} ${event.brief}`;
+    case "operator_finished":
+      return `${id}: region ${event.region_id ?? "?"} ${event.description} done`;
+    case "scale_in_progress": {
+      const progress: number | null = event.progress;
+      const blockers = event.blockers.map((b) => b.kind).join(", ");
+      return `${id}: store ${event.store_id} ${event.action ?? "idle"} ${progress ?? "?"} ${blockers}`;
+    }
+    case "leader_changed":
+      return `${id}: PD leader ${event.from ?? "none"} -> ${event.to ?? "none"}`;
+    case "upstream_status":
+      return `${id}: ${event.upstream} ${event.ok ? "recovered" : `failing: ${event.detail ?? ""}`}`;
+    case "resync":
+      return `${id}: refetch everything (${event.at})`;
+    default: {
+      const unhandled: never = event;
+      return unhandled;
+    }
+  }
+}
+
+/** The `data` lines of an SSE body, parsed: what `EventSource` would hand to its listeners. */
+function liveEvents(body: string): string[] {
+  return body
+    .split("\n")
+    .filter((line) => line.startsWith("data: "))
+    .map((line) => describeEvent(JSON.parse(line.slice("data: ".length)) as LiveEvent));
+}
+
 export async function dashboard(base: string): Promise<string[]> {
   const lines: string[] = [];
   try {
@@ -199,4 +242,11 @@ export async function dashboard(base: string): Promise<string[]> {
   return lines;
 }
 
-export const typeChecks = [noOptionalFields, sameStoreList, sameRegionPage, sameProblem] as const;
+export const typeChecks = [
+  noOptionalFields,
+  sameStoreList,
+  sameRegionPage,
+  sameProblem,
+  sameEvent,
+  liveEvents,
+] as const;

@@ -302,6 +302,7 @@ pub(crate) fn cluster_with_prometheus(
         checks: Default::default(),
         security: Default::default(),
         prometheus_selection: Default::default(),
+        events_poll_interval: None,
     }
 }
 

@@ -395,6 +395,7 @@ pub(crate) fn cluster(name: &str, pd_urls: &[String]) -> ClusterConfig {
         checks: Default::default(),
         security: Default::default(),
         prometheus_selection: Default::default(),
+        events_poll_interval: None,
     }
 }
 
@@ -520,6 +521,16 @@ impl Lens {
         limits: UpstreamLimits,
         access: tikv_lens::config::AccessConfig,
     ) -> Self {
+        Self::start_with_events(clusters, limits, access, Default::default()).await
+    }
+
+    /// Like [`Lens::start_with_access`], with the live events' settings too.
+    pub(crate) async fn start_with_events(
+        clusters: Vec<ClusterConfig>,
+        limits: UpstreamLimits,
+        access: tikv_lens::config::AccessConfig,
+        events: tikv_lens::config::EventsConfig,
+    ) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let config = tikv_lens::config::ServeConfig {
@@ -529,6 +540,7 @@ impl Lens {
             upstream: limits,
             memory_budget: Default::default(),
             access,
+            events,
             log_format: tikv_lens::config::LogFormat::Text,
         };
         let state = AppState::new(&config).unwrap();

@@ -111,6 +111,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/clusters/{cluster}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live updates of a cluster, as Server-Sent Events (`text/event-stream`).
+         * @description Each message is `id: <seq>`, `event: <type>` and `data: <one line of JSON>` (the `Event`
+         *     schema: a `oneOf` discriminated by `type`). The stream opens with `retry: 3000`; a comment
+         *     line `: heartbeat` comes every `--events-heartbeat` (15 s). One poller per cluster reads PD
+         *     every `--events-poll-interval` (2 s) while the cluster has listeners, however many, and the
+         *     health checks every `--events-checks-every` (5) polls; the first poll sets the baseline and
+         *     sends nothing. A client sending `Last-Event-ID` gets the kept events after it (the last
+         *     `--events-retained` of the cluster), then live ones; when that id is unknown or older than
+         *     what is kept, a `resync` comes first: refetch everything. A client that reads too slowly
+         *     gets a `resync` too, never an unbounded buffer.
+         *
+         *     No `ETag`, no `304`, no gzip: the stream is never cached or compressed. Browsers'
+         *     `EventSource` cannot send `Authorization`: with bearer tokens configured, read the stream
+         *     with `fetch`.
+         */
+        get: operations["events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/clusters/{cluster}/gc": {
         parameters: {
             query?: never;
@@ -554,7 +586,9 @@ export interface paths {
          *     `tikv_lens_upstream_requests_total` and `tikv_lens_upstream_request_duration_seconds` by
          *     upstream, endpoint and outcome; `tikv_lens_cache_reads_total` by upstream and kind (`hit`,
          *     `load`, `coalesced`, `stale`); `tikv_lens_cache_bytes` by cache (`upstream`, `last_good`,
-         *     `answers`) and `tikv_lens_memory_budget_bytes`. Every family has HELP and TYPE lines.
+         *     `answers`, `events`) and `tikv_lens_memory_budget_bytes`; the live events:
+         *     `tikv_lens_sse_subscribers` by cluster, `tikv_lens_sse_events_sent_total` by type,
+         *     `tikv_lens_event_polls_total` by cluster. Every family has HELP and TYPE lines.
          */
         get: operations["metrics"];
         put?: never;
@@ -724,6 +758,34 @@ export interface components {
          * @enum {string}
          */
         CheckStatus: "ok" | "unknown" | "warning" | "critical";
+        /** @description `check_status_changed`: a health check of `/checks` changed status. The checks are evaluated at a slower cadence than the other polls (every `--events-checks-every` polls). */
+        CheckStatusChangedEvent: {
+            /**
+             * @description The event's sequence number in its cluster as a decimal string, the same as the SSE `id`: it increases with every event of the cluster (gaps are allowed); send the last one seen as `Last-Event-ID` to resume.
+             * @example 1795737600000042
+             */
+            id: string;
+            /**
+             * @description The event's type, the same as the SSE `event` field. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "check_status_changed";
+            /** @description The cluster's configured name. */
+            cluster: string;
+            /**
+             * Format: date-time
+             * @description When tikv-lens observed the change (RFC 3339 UTC): when the poll that saw it ran. Its reads go through tikv-lens' cache, so the upstream data may be up to its TTL older (2 s for stores and operators by default, 30 s for region health). Never earlier than the `at` of an event with a lower `id`.
+             */
+            at: string;
+            /** @description The check's id, e.g. `store-down`. */
+            check_id: string;
+            /** @description The status at the previous evaluation, or `null` when the check is new. */
+            from: components["schemas"]["CheckStatus"] | null;
+            /** @description The status now. */
+            to: components["schemas"]["CheckStatus"];
+            /** @description The check's one-line summary now. */
+            summary: string;
+        };
         /** @description The worst status and the counts of a cluster's checks (the overview's and the fleet's part). */
         CheckSummary: {
             /** @description The worst status of all checks (`ok` when every check is ok). */
@@ -988,6 +1050,13 @@ export interface components {
              */
             down_seconds: number;
         };
+        /** @description The `data` of one SSE message: one line of JSON with `id`, `type`, `cluster` and `at`, then the fields of its `type`. */
+        Event: components["schemas"]["StoreStateChangedEvent"] | components["schemas"]["CheckStatusChangedEvent"] | components["schemas"]["OperatorStartedEvent"] | components["schemas"]["OperatorFinishedEvent"] | components["schemas"]["ScaleInProgressEvent"] | components["schemas"]["LeaderChangedEvent"] | components["schemas"]["UpstreamStatusEvent"] | components["schemas"]["ResyncEvent"];
+        /**
+         * @description The type of an event (the SSE `event` field and the data's `type`).
+         * @enum {string}
+         */
+        EventType: "store_state_changed" | "check_status_changed" | "operator_started" | "operator_finished" | "scale_in_progress" | "leader_changed" | "upstream_status" | "resync";
         /** @description Every configured cluster side by side. */
         Fleet: components["schemas"]["Meta"] & {
             /** @description One entry per configured cluster, in configuration order. */
@@ -1297,6 +1366,30 @@ export interface components {
             /** @description One node per value of the next location label; empty at the last label. */
             children: components["schemas"]["LabelNode"][];
         };
+        /** @description `leader_changed`: the PD leader changed. */
+        LeaderChangedEvent: {
+            /**
+             * @description The event's sequence number in its cluster as a decimal string, the same as the SSE `id`: it increases with every event of the cluster (gaps are allowed); send the last one seen as `Last-Event-ID` to resume.
+             * @example 1795737600000042
+             */
+            id: string;
+            /**
+             * @description The event's type, the same as the SSE `event` field. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "leader_changed";
+            /** @description The cluster's configured name. */
+            cluster: string;
+            /**
+             * Format: date-time
+             * @description When tikv-lens observed the change (RFC 3339 UTC): when the poll that saw it ran. Its reads go through tikv-lens' cache, so the upstream data may be up to its TTL older (2 s for stores and operators by default, 30 s for region health). Never earlier than the `at` of an event with a lower `id`.
+             */
+            at: string;
+            /** @description The previous leader's member name, or `null` when there was none (an election). */
+            from: string | null;
+            /** @description The new leader's member name, or `null` while none is elected. */
+            to: string | null;
+        };
         /** @description The answer of `/healthz`: the process is up. */
         Liveness: {
             /** @description Always `ok`. */
@@ -1504,6 +1597,32 @@ export interface components {
             /** @description PD's text of the operator, unchanged. */
             raw: string;
         };
+        /** @description `operator_finished`: an operator the previous poll listed that is no longer in flight. PD does not tell whether it succeeded, timed out or was cancelled; an operator that starts and ends between two polls is never seen. */
+        OperatorFinishedEvent: {
+            /**
+             * @description The event's sequence number in its cluster as a decimal string, the same as the SSE `id`: it increases with every event of the cluster (gaps are allowed); send the last one seen as `Last-Event-ID` to resume.
+             * @example 1795737600000042
+             */
+            id: string;
+            /**
+             * @description The event's type, the same as the SSE `event` field. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "operator_finished";
+            /** @description The cluster's configured name. */
+            cluster: string;
+            /**
+             * Format: date-time
+             * @description When tikv-lens observed the change (RFC 3339 UTC): when the poll that saw it ran. Its reads go through tikv-lens' cache, so the upstream data may be up to its TTL older (2 s for stores and operators by default, 30 s for region health). Never earlier than the `at` of an event with a lower `id`.
+             */
+            at: string;
+            /** @description The region it changed (a decimal string), or `null` as for `operator_started`. */
+            region_id: components["schemas"]["PdId"] | null;
+            /** @description What it did (PD's operator kind flags). */
+            kind: components["schemas"]["OperatorKind"][];
+            /** @description Who made it and why. */
+            description: string;
+        };
         /**
          * @description An operator kind flag: `leader` (transfers leaders), `region` (adds or removes peers),
          *     `split`, `merge`, `admin` (asked for through the API), `hot-region`, `replica` (the replica
@@ -1523,6 +1642,37 @@ export interface components {
             count: number;
             /** @description The operators, sorted by region id. */
             operators: components["schemas"]["Operator"][];
+        };
+        /** @description `operator_started`: an operator in flight in PD's `/operators` that the previous poll did not list. */
+        OperatorStartedEvent: {
+            /**
+             * @description The event's sequence number in its cluster as a decimal string, the same as the SSE `id`: it increases with every event of the cluster (gaps are allowed); send the last one seen as `Last-Event-ID` to resume.
+             * @example 1795737600000042
+             */
+            id: string;
+            /**
+             * @description The event's type, the same as the SSE `event` field. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "operator_started";
+            /** @description The cluster's configured name. */
+            cluster: string;
+            /**
+             * Format: date-time
+             * @description When tikv-lens observed the change (RFC 3339 UTC): when the poll that saw it ran. Its reads go through tikv-lens' cache, so the upstream data may be up to its TTL older (2 s for stores and operators by default, 30 s for region health). Never earlier than the `at` of an event with a lower `id`.
+             */
+            at: string;
+            /**
+             * @description The region it changes (a decimal string), or `null` when PD's text of it is not in a
+             *     layout this API knows.
+             */
+            region_id: components["schemas"]["PdId"] | null;
+            /** @description What it does (PD's operator kind flags), e.g. `["leader"]`, `["replica", "region"]`. */
+            kind: components["schemas"]["OperatorKind"][];
+            /** @description Who made it and why (`balance-leader`, `replace-offline-replica`). */
+            description: string;
+            /** @description PD's short summary of the change (`mv peer: store [1] to [4]`). */
+            brief: string;
         };
         /**
          * @description Where an operator is in its life.
@@ -1714,11 +1864,13 @@ export interface components {
          *     - `urn:tikv-lens:problem:upstream-unavailable` (503): No PD endpoint or Prometheus could be reached, PD has no leader or is rate limiting, or Prometheus is unavailable.
          *     - `urn:tikv-lens:problem:upstream-saturated` (503): The cluster's limit of concurrent requests to PD or Prometheus is reached.
          *     - `urn:tikv-lens:problem:not-ready` (503): `/readyz`: a cluster's PD has not answered yet; `detail` names the clusters.
+         *     - `urn:tikv-lens:problem:too-many-subscribers` (503): As many event streams (`/events`) are open as `--events-max-subscribers` allows, every cluster's together; retry later (the stream's `retry` is 3 s).
+         *     - `urn:tikv-lens:problem:shutting-down` (503): tikv-lens is shutting down and opens no new event stream; reconnect (to another replica) later.
          *     - `urn:tikv-lens:problem:upstream-timeout` (504): PD or Prometheus did not answer within the deadline, or Prometheus' query timed out.
          *     - `urn:tikv-lens:problem:request-timeout` (504): The whole request took longer than the request timeout.
          * @enum {string}
          */
-        ProblemType: "urn:tikv-lens:problem:bad-parameter" | "urn:tikv-lens:problem:bad-query" | "urn:tikv-lens:problem:unauthorized" | "urn:tikv-lens:problem:unknown-cluster" | "urn:tikv-lens:problem:not-found" | "urn:tikv-lens:problem:prometheus-not-configured" | "urn:tikv-lens:problem:no-such-route" | "urn:tikv-lens:problem:not-supported-by-pd" | "urn:tikv-lens:problem:method-not-allowed" | "urn:tikv-lens:problem:query-execution-failed" | "urn:tikv-lens:problem:rate-limited" | "urn:tikv-lens:problem:upstream-error" | "urn:tikv-lens:problem:upstream-bad-response" | "urn:tikv-lens:problem:upstream-too-large" | "urn:tikv-lens:problem:upstream-unavailable" | "urn:tikv-lens:problem:upstream-saturated" | "urn:tikv-lens:problem:not-ready" | "urn:tikv-lens:problem:upstream-timeout" | "urn:tikv-lens:problem:request-timeout";
+        ProblemType: "urn:tikv-lens:problem:bad-parameter" | "urn:tikv-lens:problem:bad-query" | "urn:tikv-lens:problem:unauthorized" | "urn:tikv-lens:problem:unknown-cluster" | "urn:tikv-lens:problem:not-found" | "urn:tikv-lens:problem:prometheus-not-configured" | "urn:tikv-lens:problem:no-such-route" | "urn:tikv-lens:problem:not-supported-by-pd" | "urn:tikv-lens:problem:method-not-allowed" | "urn:tikv-lens:problem:query-execution-failed" | "urn:tikv-lens:problem:rate-limited" | "urn:tikv-lens:problem:upstream-error" | "urn:tikv-lens:problem:upstream-bad-response" | "urn:tikv-lens:problem:upstream-too-large" | "urn:tikv-lens:problem:upstream-unavailable" | "urn:tikv-lens:problem:upstream-saturated" | "urn:tikv-lens:problem:not-ready" | "urn:tikv-lens:problem:too-many-subscribers" | "urn:tikv-lens:problem:shutting-down" | "urn:tikv-lens:problem:upstream-timeout" | "urn:tikv-lens:problem:request-timeout";
         /**
          * @description What is happening to a store.
          * @enum {string}
@@ -2228,6 +2380,74 @@ export interface components {
          * @enum {string}
          */
         ResultType: "vector" | "matrix" | "scalar" | "string";
+        /** @description `resync`: events this client should have seen are gone (its `Last-Event-ID` is unknown or older than the retained events, the poller was stopped in between, or the client read too slowly and fell behind): refetch everything, then apply the events that follow. Sent whatever `types` asks for. */
+        ResyncEvent: {
+            /**
+             * @description The event's sequence number in its cluster as a decimal string, the same as the SSE `id`: it increases with every event of the cluster (gaps are allowed); send the last one seen as `Last-Event-ID` to resume.
+             * @example 1795737600000042
+             */
+            id: string;
+            /**
+             * @description The event's type, the same as the SSE `event` field. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "resync";
+            /** @description The cluster's configured name. */
+            cluster: string;
+            /**
+             * Format: date-time
+             * @description When tikv-lens observed the change (RFC 3339 UTC): when the poll that saw it ran. Its reads go through tikv-lens' cache, so the upstream data may be up to its TTL older (2 s for stores and operators by default, 30 s for region health). Never earlier than the `at` of an event with a lower `id`.
+             */
+            at: string;
+        };
+        /** @description `scale_in_progress`: a store being removed or added, sent when its action changes (`action: null` once done), when `progress` moved by 0.01 or more since the last event about it, or when its blockers changed. */
+        ScaleInProgressEvent: {
+            /**
+             * @description The event's sequence number in its cluster as a decimal string, the same as the SSE `id`: it increases with every event of the cluster (gaps are allowed); send the last one seen as `Last-Event-ID` to resume.
+             * @example 1795737600000042
+             */
+            id: string;
+            /**
+             * @description The event's type, the same as the SSE `event` field. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "scale_in_progress";
+            /** @description The cluster's configured name. */
+            cluster: string;
+            /**
+             * Format: date-time
+             * @description When tikv-lens observed the change (RFC 3339 UTC): when the poll that saw it ran. Its reads go through tikv-lens' cache, so the upstream data may be up to its TTL older (2 s for stores and operators by default, 30 s for region health). Never earlier than the `at` of an event with a lower `id`.
+             */
+            at: string;
+            /** @description The store id, a decimal string as everywhere in this API. */
+            store_id: components["schemas"]["PdId"];
+            /**
+             * @description `removing` (its regions move away), `preparing` (regions move onto it before it
+             *     serves), or `null` (neither any more: done, or stopped).
+             */
+            action: components["schemas"]["ProgressAction"] | null;
+            /**
+             * Format: double
+             * @description How far along, from 0 to 1 (as the progress endpoint's `progress`); `null` when unknown
+             *     or when nothing is happening.
+             */
+            progress: number | null;
+            /**
+             * Format: double
+             * @description Seconds until done at the current speed; `null` when unknown.
+             */
+            eta_seconds: number | null;
+            /**
+             * Format: int64
+             * @description Regions with a peer still on the store; `null` when unknown.
+             */
+            regions_left: number | null;
+            /**
+             * @description Why the action cannot finish, as the progress endpoint's `blockers`; empty when nothing
+             *     is in the way.
+             */
+            blockers: components["schemas"]["Blocker"][];
+        };
         /** @description The scheduling settings. */
         ScheduleConfig: {
             /**
@@ -3042,6 +3262,34 @@ export interface components {
          * @enum {string}
          */
         StoreState: "up" | "offline" | "tombstone" | "disconnected" | "down" | "unknown";
+        /** @description `store_state_changed`: a store appeared (`from: null`), changed state, or is no longer listed by PD (`to: null`). */
+        StoreStateChangedEvent: {
+            /**
+             * @description The event's sequence number in its cluster as a decimal string, the same as the SSE `id`: it increases with every event of the cluster (gaps are allowed); send the last one seen as `Last-Event-ID` to resume.
+             * @example 1795737600000042
+             */
+            id: string;
+            /**
+             * @description The event's type, the same as the SSE `event` field. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "store_state_changed";
+            /** @description The cluster's configured name. */
+            cluster: string;
+            /**
+             * Format: date-time
+             * @description When tikv-lens observed the change (RFC 3339 UTC): when the poll that saw it ran. Its reads go through tikv-lens' cache, so the upstream data may be up to its TTL older (2 s for stores and operators by default, 30 s for region health). Never earlier than the `at` of an event with a lower `id`.
+             */
+            at: string;
+            /** @description The store id, a decimal string as everywhere in this API. */
+            store_id: components["schemas"]["PdId"];
+            /** @description The address TiKV serves gRPC on (`host:port`). */
+            address: string;
+            /** @description The state in the previous poll, or `null` when the store is new. */
+            from: components["schemas"]["StoreState"] | null;
+            /** @description The state now, or `null` when the store is no longer listed. */
+            to: components["schemas"]["StoreState"] | null;
+        };
         /** @description Stores counted by state. */
         StoreStateCounts: {
             /** @description Every store PD knows, tombstones included. */
@@ -3066,6 +3314,32 @@ export interface components {
          * @example 456548554583572483
          */
         Tso: string;
+        /** @description `upstream_status`: polling an upstream started failing (`ok: false`, with why in `detail`) or recovered (`ok: true`). A PD read served from the last good answer (the stale window) counts as failing. */
+        UpstreamStatusEvent: {
+            /**
+             * @description The event's sequence number in its cluster as a decimal string, the same as the SSE `id`: it increases with every event of the cluster (gaps are allowed); send the last one seen as `Last-Event-ID` to resume.
+             * @example 1795737600000042
+             */
+            id: string;
+            /**
+             * @description The event's type, the same as the SSE `event` field. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "upstream_status";
+            /** @description The cluster's configured name. */
+            cluster: string;
+            /**
+             * Format: date-time
+             * @description When tikv-lens observed the change (RFC 3339 UTC): when the poll that saw it ran. Its reads go through tikv-lens' cache, so the upstream data may be up to its TTL older (2 s for stores and operators by default, 30 s for region health). Never earlier than the `at` of an event with a lower `id`.
+             */
+            at: string;
+            /** @description Which upstream: `pd` or `prometheus`. */
+            upstream: components["schemas"]["WarningSource"];
+            /** @description Whether its poll succeeded. */
+            ok: boolean;
+            /** @description Why it failed, or `null` when it is ok. */
+            detail: string | null;
+        };
         /**
          * @description Why part of an answer is missing or approximate. An aggregate that reads several upstreams
          *     answers with what it has; each part it could not read is `null` and has a warning here.
@@ -3464,6 +3738,73 @@ export interface operations {
             };
             /** @description PD did not answer within the deadline. */
             504: {
+                headers: {
+                    "x-request-id": components["headers"]["x-request-id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    events: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only events of these types, comma-separated (e.g.
+                 *     `types=store_state_changed,check_status_changed`). Without it, every type. `resync` is
+                 *     sent whatever this says.
+                 */
+                types?: components["schemas"]["EventType"][];
+            };
+            header?: {
+                /** @description The `id` of the last event the client saw (browsers send it when they reconnect): the kept events after it are sent first, or a `resync` when it is unknown or older than what is kept. */
+                "Last-Event-ID"?: string;
+            };
+            path: {
+                /** @description The cluster's configured name. */
+                cluster: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event stream: SSE messages whose `data` is one `Event`, heartbeat comments, `retry: 3000` first. It ends when the server shuts down. */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["x-request-id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": components["schemas"]["Event"];
+                };
+            };
+            /** @description A parameter is malformed; `parameter` names it and `detail` says why. */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["x-request-id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description No cluster with this name is configured. */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["x-request-id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["RateLimited"];
+            /** @description As many event streams are open as `--events-max-subscribers` allows (`too-many-subscribers`), or tikv-lens is shutting down (`shutting-down`). */
+            503: {
                 headers: {
                     "x-request-id": components["headers"]["x-request-id"];
                     [name: string]: unknown;
