@@ -54,8 +54,9 @@ pub struct SimArgs {
     /// Seed of everything random in the simulation: the same seed gives the same cluster.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// Start this far into the scenario: the first store outage comes 2 minutes in (every 10
-    /// minutes after that), so `--scenario-offset 1m30s` shows one 30 s after launch.
+    /// Start this far into the scenario: the flapping store stops 2 minutes in (and every 10
+    /// minutes after that; PD calls it disconnected 20 s later), so with `--scenario-offset
+    /// 1m50s` it stops 10 s after launch.
     #[arg(long, default_value = "0s", value_parser = humantime::parse_duration)]
     pub scenario_offset: std::time::Duration,
 }
