@@ -300,6 +300,13 @@ async fn every_view_renders_the_api_and_live_updates_arrive_without_a_reload() {
 
 /// A tikv-lens with `tokens` in front of a simulated PD (system clock).
 async fn lens_with_tokens(tokens: &[&str]) -> crate::support::Lens {
+    lens_with(tokens, Default::default()).await
+}
+
+async fn lens_with(
+    tokens: &[&str],
+    events: tikv_lens::config::EventsConfig,
+) -> crate::support::Lens {
     use std::sync::Arc;
     let sim = Arc::new(tikv_sim::SimCluster::new(tikv_sim::SimConfig {
         epoch: jiff::Timestamp::now(),
@@ -313,13 +320,14 @@ async fn lens_with_tokens(tokens: &[&str]) -> crate::support::Lens {
         tikv_sim::Clock::System,
         std::future::pending(),
     ));
-    crate::support::Lens::start_with_access(
+    crate::support::Lens::start_with_events(
         vec![crate::support::cluster("default", &[url])],
         crate::support::test_limits(),
         tikv_lens::config::AccessConfig {
             tokens: tokens.iter().map(|t| (*t).to_owned()).collect(),
             ..Default::default()
         },
+        events,
     )
     .await
 }
@@ -466,6 +474,60 @@ async fn the_page_asks_for_a_token_and_uses_it() {
         assert!(
             message.contains("status of 401"),
             "an error other than the first 401s: {entry}"
+        );
+    }
+}
+
+/// When the events stream is refused (here: no stream may open), the page says so and keeps
+/// the view current by polling it every few seconds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_events_stream_the_page_polls() {
+    let lens = lens_with(
+        &[],
+        tikv_lens::config::EventsConfig {
+            max_subscribers: 0,
+            ..Default::default()
+        },
+    )
+    .await;
+    let browser = Browser::start().await;
+    let b = &browser;
+    b.client
+        .goto(&format!("{}/ui/#/c/default/stores", lens.base))
+        .await
+        .unwrap();
+    b.wait_for(
+        "the polling indicator",
+        "document.querySelector('.liveness').dataset.live === 'polling'",
+        VIEW_TIMEOUT,
+    )
+    .await;
+    let first = b
+        .wait_for(
+            "the stores view",
+            "document.querySelector('main[data-view=stores] tr[data-store-id]') && Number(document.querySelector('main').dataset.renderedAt)",
+            VIEW_TIMEOUT,
+        )
+        .await;
+    // Polled every 5 s: rendered again within 15 s, without a reload.
+    b.eval("(window.__loadedOnce = true)").await;
+    b.wait_for(
+        "a render by polling",
+        &format!("Number(document.querySelector('main').dataset.renderedAt) > {first} + 4000"),
+        Duration::from_secs(15),
+    )
+    .await;
+    assert_eq!(
+        b.eval("window.__loadedOnce === true").await,
+        Value::Bool(true),
+        "no reload"
+    );
+    // The refused streams are the only errors.
+    for entry in severe(&b.console().await) {
+        let message = entry["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains("/events") && message.contains("status of 503"),
+            "an error other than the refused stream: {entry}"
         );
     }
 }
