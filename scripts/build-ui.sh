@@ -18,21 +18,9 @@ ui=$PWD/ui
 check=""
 [ "${1:-}" = "--check" ] && check=1
 
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  echo "==> installing Debian's nodejs and npm packages"
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
-fi
-
-stamp=$ui/node_modules/.installed-from-lock
-lock_sum=$(sha256sum "$ui/package-lock.json" | cut -d' ' -f1)
-if [ "$(cat "$stamp" 2>/dev/null)" != "$lock_sum" ]; then
-  echo "==> npm ci (ui)"
-  (cd "$ui" && npm ci --no-audit --no-fund --loglevel=error)
-  echo "$lock_sum" >"$stamp"
-fi
+# shellcheck source=scripts/npm-packages.sh
+source scripts/npm-packages.sh
+npm_ci_once "$ui"
 bin=$ui/node_modules/.bin
 
 out=$(mktemp -d)

@@ -16,22 +16,9 @@ cd "$(dirname "$0")/.."
 root=$PWD
 client=clients/typescript
 
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  echo "==> installing Debian's nodejs and npm packages"
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
-fi
-
-# npm ci wipes node_modules; skip it when the installed tree is the lockfile's.
-stamp=$client/node_modules/.installed-from-lock
-lock_sum=$(sha256sum "$client/package-lock.json" | cut -d' ' -f1)
-if [ "$(cat "$stamp" 2>/dev/null)" != "$lock_sum" ]; then
-  echo "==> npm ci ($client)"
-  (cd "$client" && npm ci --no-audit --no-fund --loglevel=error)
-  echo "$lock_sum" >"$stamp"
-fi
+# shellcheck source=scripts/npm-packages.sh
+source scripts/npm-packages.sh
+npm_ci_once "$client"
 bin=$client/node_modules/.bin
 
 echo "==> redocly lint --extends=recommended openapi/openapi.json"
