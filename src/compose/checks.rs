@@ -297,6 +297,7 @@ pub(crate) async fn checks(cluster: &Arc<Cluster>, keep: &[CheckStatus]) -> Chec
         verdict::write_stall(input(CheckQuery::WriteStall), &t),
         verdict::channel_full(input(CheckQuery::ChannelFull), &t),
         verdict::leader_drops(input(CheckQuery::LeaderDrops), &t),
+        verdict::scheduler_busy(input(CheckQuery::SchedulerBusy), &t),
     ];
     let summary = CheckSummary::of(&all);
     let checks = all

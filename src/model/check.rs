@@ -82,7 +82,12 @@ pub struct CheckEvidence {
 /// One named check and its verdict.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Check {
-    /// The check's stable id, e.g. `store-down`.
+    /// The check's stable id, one of (in the order they are listed): `store-down`,
+    /// `pd-members`, `region-health`, `leader-schedulers`, `balance-paused`,
+    /// `scale-in-blocked`, `low-space`, `version-drift`, `location-labels`,
+    /// `gc-safe-point-age`, `resolved-ts-lag` (from PD); `capacity-runway`, `raftstore-cpu`,
+    /// `apply-cpu`, `write-stall`, `channel-full`, `leader-drops`, `scheduler-busy` (from
+    /// Prometheus).
     pub id: String,
     /// The verdict.
     pub status: CheckStatus,
