@@ -100,16 +100,30 @@ fn pd_warning(message: String) -> Warning {
 pub(crate) async fn checks(cluster: &Arc<Cluster>, keep: &[CheckStatus]) -> CheckList {
     let pd = &cluster.pd;
     let t = cluster.check_thresholds;
-    let (stores, schedule, members, health, region_health, schedulers, replication, gc, resolved) = tokio::join!(
-        pd.stores(true),
+    // The stores, GC safe points and min resolved ts are set against the time they were read
+    // (how long since a heartbeat, how old, how far behind), not against the request's oldest
+    // read, which a longer-cached configuration can make older by its TTL.
+    use crate::upstream::freshness::read_at;
+    let (
+        (stores, stores_read),
+        schedule,
+        members,
+        health,
+        region_health,
+        schedulers,
+        replication,
+        (gc, gc_read),
+        (resolved, resolved_read),
+    ) = tokio::join!(
+        read_at(pd.stores(true)),
         pd.schedule_config(),
         pd.members(),
         pd.health(),
         super::region_health(cluster),
         super::scheduler_list(cluster),
         pd.replication_config(),
-        pd.gc_safe_points(),
-        pd.min_resolved_ts(),
+        read_at(pd.gc_safe_points()),
+        read_at(pd.min_resolved_ts()),
     );
     let observed_at = crate::upstream::freshness::observed_at();
     let mut warnings = Vec::new();
@@ -176,7 +190,7 @@ pub(crate) async fn checks(cluster: &Arc<Cluster>, keep: &[CheckStatus]) -> Chec
         Ok(Served::Answer(wire)) => Some(normalize::gc_safe_points(
             &cluster.name,
             wire,
-            Meta::observed(observed_at),
+            Meta::observed(gc_read.unwrap_or(observed_at)),
         )),
         Ok(Served::NoRoute) => {
             unread(
@@ -192,21 +206,23 @@ pub(crate) async fn checks(cluster: &Arc<Cluster>, keep: &[CheckStatus]) -> Chec
         }
     };
     let resolved = match resolved {
-        Ok(Served::Answer(wire)) => {
-            normalize::resolved_ts(&cluster.name, wire, Meta::observed(observed_at))
-                .map_err(|e| {
-                    unread(
-                        &mut warnings,
-                        "min resolved ts",
-                        &crate::error::ApiError::bad_upstream_value(
-                            Upstream::Pd,
-                            paths::MIN_RESOLVED_TS,
-                            e,
-                        ),
-                    );
-                })
-                .ok()
-        }
+        Ok(Served::Answer(wire)) => normalize::resolved_ts(
+            &cluster.name,
+            wire,
+            Meta::observed(resolved_read.unwrap_or(observed_at)),
+        )
+        .map_err(|e| {
+            unread(
+                &mut warnings,
+                "min resolved ts",
+                &crate::error::ApiError::bad_upstream_value(
+                    Upstream::Pd,
+                    paths::MIN_RESOLVED_TS,
+                    e,
+                ),
+            );
+        })
+        .ok(),
         Ok(Served::NoRoute) => {
             unread(
                 &mut warnings,
@@ -270,7 +286,7 @@ pub(crate) async fn checks(cluster: &Arc<Cluster>, keep: &[CheckStatus]) -> Chec
             schedule
                 .as_ref()
                 .and_then(|s| s.max_store_down_time_seconds),
-            observed_at,
+            stores_read.unwrap_or(observed_at),
         ),
         verdict::pd_members(members.as_ref()),
         verdict::region_health(region_counts.as_ref(), &t),

@@ -297,6 +297,46 @@ async fn an_outage_makes_checks_unknown_never_ok() {
     );
 }
 
+/// A lag or an age is measured from the time its own data was read: a configuration cached for
+/// a minute makes the request's oldest read older, and must not make the lag shorter.
+#[tokio::test]
+async fn lags_and_ages_count_from_their_own_read_not_the_oldest() {
+    let mut config = cluster("default", &[crate::support::simulated_pd(100).await]);
+    config.cache.pd_config = Duration::from_secs(60);
+    let lens = Lens::start(vec![config], test_limits()).await;
+    lens.get("/api/v1/clusters/default/checks").await.ok();
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    let body = lens
+        .get("/api/v1/clusters/default/checks")
+        .await
+        .ok()
+        .clone();
+    let observed: jiff::Timestamp = body["observed_at"].as_str().unwrap().parse().unwrap();
+    assert!(
+        jiff::Timestamp::now().duration_since(observed) >= jiff::SignedDuration::from_secs(2),
+        "the cached configuration is the oldest read: {body}"
+    );
+    let resolved = lens.get("/api/v1/clusters/default/resolved-ts").await;
+    let gc = lens.get("/api/v1/clusters/default/gc").await;
+    let value = |id: &str, name: &str| {
+        by_id(&body, id)["evidence"]["values"][name]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{id}: no {name} in {body}"))
+    };
+    for (got, want) in [
+        (
+            value("resolved-ts-lag", "lag_seconds"),
+            resolved.ok()["lag_seconds"].as_f64().unwrap(),
+        ),
+        (
+            value("gc-safe-point-age", "gc_safe_point_age_seconds"),
+            gc.ok()["gc_safe_point_age_seconds"].as_f64().unwrap(),
+        ),
+    ] {
+        assert!((got - want).abs() < 1.0, "{got} vs {want}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_fleet_answers_within_its_deadline_when_one_pd_hangs() {
     // A PD that accepts connections and never answers.
