@@ -110,7 +110,9 @@ pub(crate) async fn demo(args: DemoArgs, tls: Option<Arc<CertKey>>) -> anyhow::R
          \nThe cluster lives: load follows the day, regions split, leaders move, and every 10 minutes\n\
          the last store goes disconnected (2:00), then down, and comes back (8:00). Every 30 minutes\n\
          a store joins, serves and is scaled in (one is being removed now: see\n\
-         {base}/api/v1/clusters/default/stores?state=offline). Ctrl-C stops.",
+         {base}/api/v1/clusters/default/stores?state=offline). Once an hour a 3-minute load spike\n\
+         overloads store 1's raftstore and stalls store 4's writes; the health checks follow it all:\n\
+         {base}/api/v1/clusters/default/checks. Ctrl-C stops.",
         args.sim.stores, args.sim.regions, args.sim.seed
     );
     serve_on(listener, state, config.tls.as_deref()).await

@@ -87,7 +87,11 @@ impl QueryScope {
 
 /// The checks' PromQL, each grouped by the scope's join label. The alert expressions are those
 /// of TiKV's `metrics/alertmanager/tikv.rules.yml`, without their comparison (the threshold is
-/// applied by the check, configurably).
+/// applied by the check, configurably), with two repairs: `apply_.*` is matched as the regular
+/// expression the rule means (its `name="apply_.*"` is an equality that matches no thread), and
+/// leader drops read `tikv_raftstore_region_count{type="leader"}`, which replaced the rule's
+/// `tikv_pd_heartbeat_tick_total` in TiKV 3.0 (tikv/tikv#4092). Scheduler busy has no rule in
+/// TiKV; its query is that of TiKV's "Server is busy" dashboard panel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum CheckQuery {
     /// Days until each store's available bytes reach zero at the trend of `lookback`
@@ -103,16 +107,19 @@ pub(crate) enum CheckQuery {
     ChannelFull,
     /// Leader count change over 30 s (`TiKV_leader_drops`).
     LeaderDrops,
+    /// Writes the scheduler rejected as too busy, per second (the "Server is busy" panel).
+    SchedulerBusy,
 }
 
 impl CheckQuery {
-    pub(crate) const ALL: [CheckQuery; 6] = [
+    pub(crate) const ALL: [CheckQuery; 7] = [
         CheckQuery::CapacityRunway,
         CheckQuery::RaftstoreCpu,
         CheckQuery::ApplyCpu,
         CheckQuery::WriteStall,
         CheckQuery::ChannelFull,
         CheckQuery::LeaderDrops,
+        CheckQuery::SchedulerBusy,
     ];
 
     /// The PromQL over the series `matcher` selects (see [`QueryScope::selector`]); `lookback`
@@ -151,9 +158,12 @@ impl CheckQuery {
                 scope.range_of(Duration::from_secs(600))
             ),
             CheckQuery::LeaderDrops => format!(
-                "min by ({by}) (delta(tikv_pd_heartbeat_tick_total{{{matcher}{sep}type=\"leader\"}}[{}]))",
+                "min by ({by}) (delta(tikv_raftstore_region_count{{{matcher}{sep}type=\"leader\"}}[{}]))",
                 scope.range_of(Duration::from_secs(30))
             ),
+            CheckQuery::SchedulerBusy => {
+                format!("sum by ({by}) (rate(tikv_scheduler_too_busy_total{{{matcher}}}[{w}]))")
+            }
         }
     }
 }
@@ -408,12 +418,20 @@ mod tests {
         assert_eq!(
             CheckQuery::LeaderDrops.promql(&scope, &m, lookback),
             format!(
-                r#"min by (pod) (delta(tikv_pd_heartbeat_tick_total{{{m},type="leader"}}[1m]))"#
+                r#"min by (pod) (delta(tikv_raftstore_region_count{{{m},type="leader"}}[1m]))"#
             )
         );
         assert_eq!(
             CheckQuery::LeaderDrops.promql(&QueryScope::default(), "", lookback),
-            r#"min by (instance) (delta(tikv_pd_heartbeat_tick_total{type="leader"}[30s]))"#
+            r#"min by (instance) (delta(tikv_raftstore_region_count{type="leader"}[30s]))"#
+        );
+        assert_eq!(
+            CheckQuery::SchedulerBusy.promql(&scope, &m, lookback),
+            format!(r"sum by (pod) (rate(tikv_scheduler_too_busy_total{{{m}}}[2m]))")
+        );
+        assert_eq!(
+            CheckQuery::SchedulerBusy.promql(&QueryScope::default(), "", lookback),
+            r"sum by (instance) (rate(tikv_scheduler_too_busy_total{}[1m]))"
         );
         assert_eq!(
             CheckQuery::RaftstoreCpu.promql(&scope, &m, lookback),

@@ -77,7 +77,13 @@ async fn list_checks(
     let keep = query.status.as_deref().map(parse_statuses).transpose()?;
     let cluster = state.cluster(&cluster)?;
     Ok(respond(
-        compose::checks(cluster, keep.as_deref().unwrap_or_default()).await,
+        // Boxed, as the overview and the fleet box it: the checks' future is large (it reads
+        // everything at once), and polling it in place overflowed a worker's stack in debug builds.
+        Box::pin(compose::checks(
+            cluster,
+            keep.as_deref().unwrap_or_default(),
+        ))
+        .await,
     ))
 }
 

@@ -131,16 +131,32 @@ pub(crate) async fn evaluate(
 ) -> (CheckList, PrometheusRead) {
     let pd = &cluster.pd;
     let t = cluster.check_thresholds;
-    let (stores, schedule, members, health, region_health, schedulers, replication, gc, resolved) = tokio::join!(
-        pd.stores(true),
-        pd.schedule_config(),
-        pd.members(),
-        pd.health(),
-        super::region_health(cluster),
-        super::scheduler_list(cluster),
-        pd.replication_config(),
-        pd.gc_safe_points(),
-        pd.min_resolved_ts(),
+    // The stores, GC safe points and min resolved ts are set against the time they were read
+    // (how long since a heartbeat, how old, how far behind), not against the request's oldest
+    // read, which a longer-cached configuration can make older by its TTL.
+    use crate::upstream::freshness::read_at;
+    let (
+        (stores, stores_read),
+        schedule,
+        members,
+        health,
+        region_health,
+        schedulers,
+        replication,
+        (gc, gc_read),
+        (resolved, resolved_read),
+    ) = tokio::join!(
+        // Each read boxed: in place, the nine of them made this future (and the stack frames
+        // that poll it in debug builds) hundreds of kilobytes.
+        Box::pin(read_at(pd.stores(true))),
+        Box::pin(pd.schedule_config()),
+        Box::pin(pd.members()),
+        Box::pin(pd.health()),
+        Box::pin(super::region_health(cluster)),
+        Box::pin(super::scheduler_list(cluster)),
+        Box::pin(pd.replication_config()),
+        Box::pin(read_at(pd.gc_safe_points())),
+        Box::pin(read_at(pd.min_resolved_ts())),
     );
     let observed_at = crate::upstream::freshness::observed_at();
     let mut warnings = Vec::new();
@@ -207,7 +223,7 @@ pub(crate) async fn evaluate(
         Ok(Served::Answer(wire)) => Some(normalize::gc_safe_points(
             &cluster.name,
             wire,
-            Meta::observed(observed_at),
+            Meta::observed(gc_read.unwrap_or(observed_at)),
         )),
         Ok(Served::NoRoute) => {
             unread(
@@ -223,21 +239,23 @@ pub(crate) async fn evaluate(
         }
     };
     let resolved = match resolved {
-        Ok(Served::Answer(wire)) => {
-            normalize::resolved_ts(&cluster.name, wire, Meta::observed(observed_at))
-                .map_err(|e| {
-                    unread(
-                        &mut warnings,
-                        "min resolved ts",
-                        &crate::error::ApiError::bad_upstream_value(
-                            Upstream::Pd,
-                            paths::MIN_RESOLVED_TS,
-                            e,
-                        ),
-                    );
-                })
-                .ok()
-        }
+        Ok(Served::Answer(wire)) => normalize::resolved_ts(
+            &cluster.name,
+            wire,
+            Meta::observed(resolved_read.unwrap_or(observed_at)),
+        )
+        .map_err(|e| {
+            unread(
+                &mut warnings,
+                "min resolved ts",
+                &crate::error::ApiError::bad_upstream_value(
+                    Upstream::Pd,
+                    paths::MIN_RESOLVED_TS,
+                    e,
+                ),
+            );
+        })
+        .ok(),
         Ok(Served::NoRoute) => {
             unread(
                 &mut warnings,
@@ -287,12 +305,12 @@ pub(crate) async fn evaluate(
     };
 
     let mut prometheus_failure = None;
-    let prom = prometheus_answers(
+    let prom = Box::pin(prometheus_answers(
         cluster,
         stores.as_deref(),
         &mut warnings,
         &mut prometheus_failure,
-    )
+    ))
     .await;
     let prometheus_read = match (&cluster.prometheus, prometheus_failure) {
         (None, _) => PrometheusRead::NotConfigured,
@@ -313,7 +331,7 @@ pub(crate) async fn evaluate(
             schedule
                 .as_ref()
                 .and_then(|s| s.max_store_down_time_seconds),
-            observed_at,
+            stores_read.unwrap_or(observed_at),
         ),
         verdict::pd_members(members.as_ref()),
         verdict::region_health(region_counts.as_ref(), &t),
@@ -340,6 +358,7 @@ pub(crate) async fn evaluate(
         verdict::write_stall(input(CheckQuery::WriteStall), &t),
         verdict::channel_full(input(CheckQuery::ChannelFull), &t),
         verdict::leader_drops(input(CheckQuery::LeaderDrops), &t),
+        verdict::scheduler_busy(input(CheckQuery::SchedulerBusy), &t),
     ];
     let summary = CheckSummary::of(&all);
     let checks = all

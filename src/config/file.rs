@@ -222,6 +222,10 @@ pub(super) struct FileCheckThresholds {
     channel_full_critical: Option<f64>,
     #[serde(default)]
     leader_drops_warning: Option<f64>,
+    #[serde(default)]
+    scheduler_busy_warning: Option<f64>,
+    #[serde(default)]
+    scheduler_busy_critical: Option<f64>,
 }
 
 impl FileCheckThresholds {
@@ -273,6 +277,12 @@ impl FileCheckThresholds {
                 .channel_full_critical
                 .unwrap_or(d.channel_full_critical),
             leader_drops_warning: self.leader_drops_warning.unwrap_or(d.leader_drops_warning),
+            scheduler_busy_warning: self
+                .scheduler_busy_warning
+                .unwrap_or(d.scheduler_busy_warning),
+            scheduler_busy_critical: self
+                .scheduler_busy_critical
+                .unwrap_or(d.scheduler_busy_critical),
         };
         for (key, value) in [
             ("runway_warning_days", t.runway_warning_days),
@@ -282,6 +292,8 @@ impl FileCheckThresholds {
             ("write_stall_critical", t.write_stall_critical),
             ("channel_full_critical", t.channel_full_critical),
             ("leader_drops_warning", t.leader_drops_warning),
+            ("scheduler_busy_warning", t.scheduler_busy_warning),
+            ("scheduler_busy_critical", t.scheduler_busy_critical),
         ] {
             if !value.is_finite() || value < 0.0 {
                 return Err(bad(key, format!("{value} is not a number >= 0")));
@@ -317,6 +329,11 @@ impl FileCheckThresholds {
                 "resolved_ts_lag_warning",
                 t.resolved_ts_lag_warning.as_secs_f64(),
                 t.resolved_ts_lag_critical.as_secs_f64(),
+            ),
+            (
+                "scheduler_busy_warning",
+                t.scheduler_busy_warning,
+                t.scheduler_busy_critical,
             ),
         ] {
             if warning > critical {

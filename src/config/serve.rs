@@ -567,7 +567,7 @@ mod tests {
         };
         let cfg = write(
             "ok.toml",
-            "checks = { gc_age_warning = '2h', gc_age_critical = '6h', unhealthy_regions_critical = 50, low_space_margin = 0.05, runway_warning_days = 60, runway_lookback = '1d', raftstore_cpu_critical = 3.2, leader_drops_warning = 20 }",
+            "checks = { gc_age_warning = '2h', gc_age_critical = '6h', unhealthy_regions_critical = 50, low_space_margin = 0.05, runway_warning_days = 60, runway_lookback = '1d', raftstore_cpu_critical = 3.2, leader_drops_warning = 20, scheduler_busy_warning = 0.5, scheduler_busy_critical = 20 }",
         )
         .unwrap();
         assert!((cfg.clusters[0].checks.runway_warning_days - 60.0).abs() < 1e-12);
@@ -578,6 +578,8 @@ mod tests {
         assert!((cfg.clusters[0].checks.raftstore_cpu_critical - 3.2).abs() < 1e-12);
         assert!((cfg.clusters[0].checks.leader_drops_warning - 20.0).abs() < 1e-12);
         assert!((cfg.clusters[0].checks.apply_cpu_critical - 0.9).abs() < 1e-12);
+        assert!((cfg.clusters[0].checks.scheduler_busy_warning - 0.5).abs() < 1e-12);
+        assert!((cfg.clusters[0].checks.scheduler_busy_critical - 20.0).abs() < 1e-12);
         let (a, b) = (&cfg.clusters[0].checks, &cfg.clusters[1].checks);
         assert_eq!(a.gc_age_warning, Duration::from_secs(7200));
         assert_eq!(a.gc_age_critical, Duration::from_secs(6 * 3600));
@@ -619,6 +621,16 @@ mod tests {
                 "l.toml",
                 "checks = { runway_lookback = '10s' }",
                 "runway_lookback",
+            ),
+            (
+                "s.toml",
+                "checks = { scheduler_busy_warning = 5 }",
+                "scheduler_busy_warning",
+            ),
+            (
+                "c.toml",
+                "checks = { scheduler_busy_critical = nan }",
+                "scheduler_busy_critical",
             ),
         ] {
             match write(name, bad) {

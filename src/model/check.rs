@@ -67,10 +67,13 @@ pub struct CheckEvidence {
     /// The measured values, each named with its unit (`gc_safe_point_age_seconds`,
     /// `down_peer_regions`, `min_available_ratio`); a value that could not be measured is absent.
     pub values: BTreeMap<String, f64>,
-    /// The value at or beyond which the check is `warning`, in the unit of the value it applies
-    /// to, or `null` when the check has no such threshold.
+    /// The threshold of `warning`, in the unit of the value it applies to, or `null` when the
+    /// check has no such threshold. A value at or above it is `warning` for counts, ratios and
+    /// ages; above it for the checks of alert rules (`raftstore-cpu` … `scheduler-busy`: 0
+    /// means any); under it for `capacity-runway`'s days.
     pub warning_threshold: Option<f64>,
-    /// The value at or beyond which the check is `critical`, or `null` when it has none.
+    /// The threshold of `critical`, on the same side as `warning_threshold`, or `null` when the
+    /// check has none.
     pub critical_threshold: Option<f64>,
     /// The stores concerned (the down ones, the low ones, the held ones), ascending.
     pub store_ids: Vec<PdId>,
@@ -82,7 +85,12 @@ pub struct CheckEvidence {
 /// One named check and its verdict.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Check {
-    /// The check's stable id, e.g. `store-down`.
+    /// The check's stable id, one of (in the order they are listed): `store-down`,
+    /// `pd-members`, `region-health`, `leader-schedulers`, `balance-paused`,
+    /// `scale-in-blocked`, `low-space`, `version-drift`, `location-labels`,
+    /// `gc-safe-point-age`, `resolved-ts-lag` (from PD); `capacity-runway`, `raftstore-cpu`,
+    /// `apply-cpu`, `write-stall`, `channel-full`, `leader-drops`, `scheduler-busy` (from
+    /// Prometheus).
     pub id: String,
     /// The verdict.
     pub status: CheckStatus,

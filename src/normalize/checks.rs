@@ -48,6 +48,12 @@ pub struct CheckThresholds {
     pub channel_full_critical: f64,
     /// Leaders lost within 30 s above which `leader-drops` warns (TiKV's rule: 10).
     pub leader_drops_warning: f64,
+    /// Writes rejected as too busy per second above which `scheduler-busy` warns (TiKV has no
+    /// rule; 0: any rejection, each costs the client a backoff of a second or more).
+    pub scheduler_busy_warning: f64,
+    /// Writes rejected as too busy per second above which `scheduler-busy` is critical (1: a
+    /// write backing off every second, sustained over the rate window).
+    pub scheduler_busy_critical: f64,
 }
 
 impl Default for CheckThresholds {
@@ -70,6 +76,8 @@ impl Default for CheckThresholds {
             write_stall_critical: 0.0,
             channel_full_critical: 0.0,
             leader_drops_warning: 10.0,
+            scheduler_busy_warning: 0.0,
+            scheduler_busy_critical: 1.0,
         }
     }
 }
@@ -89,7 +97,7 @@ pub mod sources {
 }
 
 /// Every check id, in the order `/checks` lists them.
-pub const CHECK_IDS: [&str; 17] = [
+pub const CHECK_IDS: [&str; 18] = [
     "store-down",
     "pd-members",
     "region-health",
@@ -107,6 +115,7 @@ pub const CHECK_IDS: [&str; 17] = [
     "write-stall",
     "channel-full",
     "leader-drops",
+    "scheduler-busy",
 ];
 
 fn check(
@@ -876,15 +885,16 @@ fn hours(d: Duration) -> String {
     format!("{:.0} h", d.as_secs_f64() / 3600.0)
 }
 
-/// One of TiKV's alert rules as a check: `value_name` is the largest value over the stores;
-/// a store above `threshold` makes the check `level`. An empty answer is `ok` when
+/// One of TiKV's alert rules (or a rule in their style) as a check: `value_name` is the largest
+/// value over the stores; a store above `critical` makes the check `critical`, else one above
+/// `warning` makes it `warning` (a rule has one level or both). An empty answer is `ok` when
 /// `empty_is_ok` (the series only exist once something happened), otherwise `unknown`.
 struct AlertRule<'a> {
     id: &'a str,
     what: &'a str,
     value_name: &'a str,
-    threshold: f64,
-    level: CheckStatus,
+    warning: Option<f64>,
+    critical: Option<f64>,
     empty_is_ok: bool,
 }
 
@@ -896,12 +906,11 @@ fn alert_rule(rule: &AlertRule<'_>, input: PromInput<'_>, value: impl Fn(f64) ->
             input.source,
         );
     };
-    let mut evidence = CheckEvidence::default();
-    if rule.level == CheckStatus::Critical {
-        evidence.critical_threshold = Some(rule.threshold);
-    } else {
-        evidence.warning_threshold = Some(rule.threshold);
-    }
+    let mut evidence = CheckEvidence {
+        warning_threshold: rule.warning,
+        critical_threshold: rule.critical,
+        ..CheckEvidence::default()
+    };
     let values: Vec<(f64, &PromSample)> = samples
         .iter()
         .map(|s| (value(s.value), s))
@@ -918,15 +927,27 @@ fn alert_rule(rule: &AlertRule<'_>, input: PromInput<'_>, value: impl Fn(f64) ->
     }
     let max = values.iter().map(|(v, _)| *v).fold(0.0, f64::max);
     evidence.values.insert(rule.value_name.to_owned(), max);
-    let over: Vec<&PromSample> = values
-        .iter()
-        .filter(|(v, _)| *v > rule.threshold)
-        .map(|(_, s)| *s)
-        .collect();
-    if over.is_empty() {
-        let summary = format!("{} at most {max:.2}, within {}", rule.what, rule.threshold);
+    let over = |threshold: f64| -> Vec<&PromSample> {
+        values
+            .iter()
+            .filter(|(v, _)| *v > threshold)
+            .map(|(_, s)| *s)
+            .collect()
+    };
+    let levels = [
+        (CheckStatus::Critical, rule.critical),
+        (CheckStatus::Warning, rule.warning),
+    ];
+    let Some((level, threshold, over)) = levels.into_iter().find_map(|(level, threshold)| {
+        let threshold = threshold?;
+        let over = over(threshold);
+        (!over.is_empty()).then_some((level, threshold, over))
+    }) else {
+        // The lowest threshold is the one every store is within.
+        let within = rule.warning.or(rule.critical).unwrap_or(0.0);
+        let summary = format!("{} at most {max:.2}, within {within}", rule.what);
         return check(rule.id, CheckStatus::Ok, summary, evidence, input.source);
-    }
+    };
     concerned(&over, &mut evidence);
     let kinds: BTreeSet<String> = over.iter().filter_map(|s| s.kind.clone()).collect();
     evidence.names.extend(kinds);
@@ -934,12 +955,11 @@ fn alert_rule(rule: &AlertRule<'_>, input: PromInput<'_>, value: impl Fn(f64) ->
         .values
         .insert("stores_over".into(), count(over.len()));
     let summary = format!(
-        "{} up to {max:.2} (over {}) on {} store(s)",
+        "{} up to {max:.2} (over {threshold}) on {} store(s)",
         rule.what,
-        rule.threshold,
         over.len()
     );
-    check(rule.id, rule.level, summary, evidence, input.source)
+    check(rule.id, level, summary, evidence, input.source)
 }
 
 /// `raftstore-cpu`: raftstore threads' cores per store over `raftstore_cpu_critical` (TiKV's
@@ -950,8 +970,8 @@ pub fn raftstore_cpu(input: PromInput<'_>, t: &CheckThresholds) -> Check {
         id: "raftstore-cpu",
         what: "raftstore CPU (cores)",
         value_name: "max_raftstore_cpu_cores",
-        threshold: t.raftstore_cpu_critical,
-        level: CheckStatus::Critical,
+        warning: None,
+        critical: Some(t.raftstore_cpu_critical),
         empty_is_ok: false,
     };
     alert_rule(&rule, input, |v| v)
@@ -965,8 +985,8 @@ pub fn apply_cpu(input: PromInput<'_>, t: &CheckThresholds) -> Check {
         id: "apply-cpu",
         what: "apply thread CPU (cores)",
         value_name: "max_apply_thread_cpu_cores",
-        threshold: t.apply_cpu_critical,
-        level: CheckStatus::Critical,
+        warning: None,
+        critical: Some(t.apply_cpu_critical),
         empty_is_ok: false,
     };
     alert_rule(&rule, input, |v| v)
@@ -980,8 +1000,8 @@ pub fn write_stall(input: PromInput<'_>, t: &CheckThresholds) -> Check {
         id: "write-stall",
         what: "write stall change over 10 min",
         value_name: "max_write_stall_delta",
-        threshold: t.write_stall_critical,
-        level: CheckStatus::Critical,
+        warning: None,
+        critical: Some(t.write_stall_critical),
         empty_is_ok: false,
     };
     alert_rule(&rule, input, |v| v)
@@ -996,26 +1016,45 @@ pub fn channel_full(input: PromInput<'_>, t: &CheckThresholds) -> Check {
         id: "channel-full",
         what: "channel-full events per second",
         value_name: "max_channel_full_per_second",
-        threshold: t.channel_full_critical,
-        level: CheckStatus::Critical,
+        warning: None,
+        critical: Some(t.channel_full_critical),
         empty_is_ok: true,
     };
     alert_rule(&rule, input, |v| v)
 }
 
 /// `leader-drops`: a store lost more than `leader_drops_warning` leaders within 30 s (TiKV's
-/// `TiKV_leader_drops`, warning): `warning`.
+/// `TiKV_leader_drops`, warning, over the leader count TiKV exports today): `warning`.
 #[must_use]
 pub fn leader_drops(input: PromInput<'_>, t: &CheckThresholds) -> Check {
     let rule = AlertRule {
         id: "leader-drops",
         what: "leaders dropped within 30 s",
         value_name: "max_leaders_dropped",
-        threshold: t.leader_drops_warning,
-        level: CheckStatus::Warning,
+        warning: Some(t.leader_drops_warning),
+        critical: None,
         empty_is_ok: false,
     };
     alert_rule(&rule, input, |v| -v)
+}
+
+/// `scheduler-busy`: TiKV's scheduler rejected writes as too busy ("Server is busy": its pending
+/// write bytes passed `scheduler-pending-write-threshold`, or flow control dropped them). TiKV
+/// has no alert rule for it; the defaults are ours: any rejection (`scheduler_busy_warning`, 0
+/// per second) is `warning`, since client-go retries each after a `ServerIsBusy` backoff of 1 to
+/// 2 s at first (base 2 s, equal jitter); more than `scheduler_busy_critical` (1 per second,
+/// sustained over the rate window) is `critical`: writes are being throttled all the time.
+#[must_use]
+pub fn scheduler_busy(input: PromInput<'_>, t: &CheckThresholds) -> Check {
+    let rule = AlertRule {
+        id: "scheduler-busy",
+        what: "writes rejected as too busy per second",
+        value_name: "max_too_busy_per_second",
+        warning: Some(t.scheduler_busy_warning),
+        critical: Some(t.scheduler_busy_critical),
+        empty_is_ok: false,
+    };
+    alert_rule(&rule, input, |v| v)
 }
 
 #[allow(clippy::cast_precision_loss)]
@@ -1550,9 +1589,61 @@ mod tests {
             write_stall(NONE, &t),
             channel_full(NONE, &t),
             leader_drops(NONE, &t),
+            scheduler_busy(NONE, &t),
         ] {
             assert_eq!(c.status, CheckStatus::Unknown, "{c:?}");
             assert_eq!(c.source, "q");
         }
+    }
+
+    #[test]
+    fn scheduler_busy_every_status() {
+        let t = t();
+        let calm = scheduler_busy(input(&[sample(Some(1), 0.0), sample(Some(4), 0.0)]), &t);
+        assert_eq!(calm.status, CheckStatus::Ok, "{calm:?}");
+        assert_eq!(calm.evidence.warning_threshold, Some(0.0));
+        assert_eq!(calm.evidence.critical_threshold, Some(1.0));
+        assert_eq!(calm.evidence.values["max_too_busy_per_second"], 0.0);
+        assert!(calm.evidence.store_ids.is_empty());
+        // A few rejections: a warning naming the store.
+        let some = scheduler_busy(input(&[sample(Some(1), 0.0), sample(Some(4), 0.2)]), &t);
+        assert_eq!(some.status, CheckStatus::Warning, "{some:?}");
+        assert_eq!(some.evidence.store_ids, vec![PdId(4)]);
+        // Over one a second on one store: critical, naming only the stores over it.
+        let many = scheduler_busy(
+            input(&[
+                sample(Some(1), 0.5),
+                sample(Some(4), 12.5),
+                sample(None, 3.0),
+            ]),
+            &t,
+        );
+        assert_eq!(many.status, CheckStatus::Critical, "{many:?}");
+        assert_eq!(many.evidence.store_ids, vec![PdId(4)]);
+        assert_eq!(many.evidence.names, vec!["tikv-99:20180".to_owned()]);
+        assert_eq!(many.evidence.values["stores_over"], 2.0);
+        assert_eq!(many.evidence.values["max_too_busy_per_second"], 12.5);
+        // Exactly at a threshold is within it, as in TiKV's `> threshold` rules.
+        assert_eq!(
+            scheduler_busy(input(&[sample(Some(1), 1.0)]), &t).status,
+            CheckStatus::Warning
+        );
+        // The series exist from TiKV's start (static counters): none at all is unknown.
+        assert_eq!(scheduler_busy(input(&[]), &t).status, CheckStatus::Unknown);
+        assert_eq!(scheduler_busy(NONE, &t).status, CheckStatus::Unknown);
+        // Thresholds from the configuration.
+        let lenient = CheckThresholds {
+            scheduler_busy_warning: 1.0,
+            scheduler_busy_critical: 20.0,
+            ..t
+        };
+        assert_eq!(
+            scheduler_busy(input(&[sample(Some(4), 12.5)]), &lenient).status,
+            CheckStatus::Warning
+        );
+        assert_eq!(
+            scheduler_busy(input(&[sample(Some(4), 0.5)]), &lenient).status,
+            CheckStatus::Ok
+        );
     }
 }

@@ -67,6 +67,30 @@ pub async fn scope<F: Future>(request: F) -> (F::Output, Freshness) {
         .await
 }
 
+/// Runs one read with a record of its own, adds that record to the enclosing one, and returns
+/// when the read's data was fetched (`None` when it recorded nothing): for a verdict that sets
+/// a read's data against the time it was read (a lag, an age), which the request's oldest read,
+/// possibly cached for longer, would skew.
+pub async fn read_at<F: Future>(read: F) -> (F::Output, Option<Timestamp>) {
+    let (output, inner) = scope(read).await;
+    let _ = CURRENT.try_with(|f| f.borrow_mut().absorb(&inner));
+    (output, inner.observed_at)
+}
+
+impl Freshness {
+    /// Adds what another record saw: the older observation, the sooner expiry, its stale reads.
+    fn absorb(&mut self, other: &Freshness) {
+        let older = |a: Option<Timestamp>, b: Option<Timestamp>| match (a, b) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.observed_at = older(self.observed_at, other.observed_at);
+        self.fresh_until = older(self.fresh_until, other.fresh_until);
+        self.stale |= other.stale;
+        self.stale_reads.extend(other.stale_reads.iter().cloned());
+    }
+}
+
 /// Records one upstream read: fetched at `fetched_at`, fresh for `ttl`. Outside a scope (a
 /// background task, a test calling a client directly) it does nothing.
 pub fn record(fetched_at: Timestamp, ttl: Duration) {
@@ -127,6 +151,39 @@ pub fn observed_at() -> Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_read_of_its_own_reports_its_time_and_counts_in_the_request() {
+        let t0 = Timestamp::constant(1_795_737_600, 0);
+        let t1 = Timestamp::constant(1_795_737_610, 0);
+        let ((inner, own), f) = scope(async {
+            record(t0, Duration::from_secs(60));
+            read_at(async {
+                record(t1, Duration::from_secs(5));
+                7
+            })
+            .await
+        })
+        .await;
+        assert_eq!((inner, own), (7, Some(t1)));
+        assert_eq!(f.observed_at, Some(t0), "the request's oldest read");
+        assert_eq!(
+            f.fresh_until,
+            Some(t1 + jiff::SignedDuration::from_secs(5)),
+            "the inner read's sooner expiry"
+        );
+        assert!(!f.stale);
+        // A stale inner read makes the request stale, with its reason.
+        let ((_, own), f) = scope(read_at(async {
+            record_stale(t1, Upstream::Pd, "PD is down");
+        }))
+        .await;
+        assert_eq!(own, Some(t1));
+        assert!(f.stale);
+        assert_eq!(f.stale_reads.len(), 1);
+        let ((_, nothing), f) = scope(read_at(async {})).await;
+        assert_eq!((nothing, f.observed_at), (None, None));
+    }
 
     #[tokio::test]
     async fn oldest_read_and_soonest_expiry_win() {

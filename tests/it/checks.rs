@@ -1,21 +1,28 @@
 //! `/checks`, the overview's check summary and `/fleet`: verdicts driven by the simulated
-//! cluster at chosen instants (a store disconnected then down, a scale-in stalled by it, the
-//! evict-leader scheduler outliving its store, GC held back), an outage turning checks
-//! `unknown`, and a fleet with a hanging PD answering within its deadline.
+//! cluster and its simulated Prometheus at chosen instants (a store disconnected then down, a
+//! scale-in stalled by it, the evict-leader scheduler outliving its store, leaders dropped by a
+//! stopping store and by the others when it takes them back, the hourly spike saturating a
+//! raftstore and stalling a store's writes), fixtures driving the Prometheus checks into each
+//! status, an outage turning checks `unknown`, and a fleet with a hanging PD answering within
+//! its deadline.
 
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::{FakePd, Lens, cluster, scale_cycle_lens, test_limits};
+use crate::support::{FakePd, Lens, cluster, scale_cycle_lens_with_prometheus, test_limits};
 
-/// Seconds after the epoch, as in `scale_cycle.rs`: the flapping store is down from 140 s to
-/// 480 s; the removal of store 2000 stalls while it is down; the evict-leader scheduler holds
-/// the tombstone 2000 until 1200 s.
-const TIMES: [i64; 5] = [60, 130, 300, 1_150, 1_480];
+/// Seconds after the epoch, as in `scale_cycle.rs`: the flapping store (`tikv-2`, store 5)
+/// hands its leaders over from 90 s to 110 s, stops at 120 s, is down from 140 s to 480 s and
+/// takes its leaders back from 510 s to 600 s (and again from 1,110 s to 1,200 s); the removal of
+/// store 2000 stalls while it is down; the evict-leader scheduler holds the tombstone 2000 until
+/// 1,200 s. The hour's load spike (seed 11) runs from 780 s to 960 s: `tikv-0` (store 1) has
+/// its raftstore busiest and its channel full from 850 s to 890 s, `tikv-1` (store 4) stalls
+/// writes and rejects them as too busy from 840 s to 900 s.
+const TIMES: [i64; 7] = [60, 110, 130, 300, 900, 1_150, 1_480];
 
 async fn stack() -> Lens {
-    scale_cycle_lens(&TIMES).await
+    scale_cycle_lens_with_prometheus(&TIMES).await
 }
 
 fn by_id<'a>(body: &'a Value, id: &str) -> &'a Value {
@@ -40,6 +47,7 @@ async fn checks_follow_the_simulated_cycle() {
         bodies.insert(t, body.ok().clone());
     }
     let (t60, t300, t1150) = (&bodies[&60], &bodies[&300], &bodies[&1_150]);
+    let (t110, t900, t1480) = (&bodies[&110], &bodies[&900], &bodies[&1_480]);
 
     // Before the flapping store goes down: connected, the removal of 2000 unblocked.
     assert_eq!(status(t60, "store-down"), "ok", "{t60}");
@@ -108,14 +116,77 @@ async fn checks_follow_the_simulated_cycle() {
         ] {
             assert_eq!(status(body, id), "ok", "{id}: {body}");
         }
-        // The only warning: no Prometheus, so its checks are unknown.
-        let warnings = body["warnings"].as_array().unwrap();
-        assert_eq!(warnings.len(), 1, "{body}");
-        assert_eq!(warnings[0]["source"], "prometheus", "{body}");
+        // The simulated Prometheus answers every check's query: none is unknown, no warning.
+        assert_eq!(body["warnings"], serde_json::json!([]), "{body}");
         for id in PROM_CHECKS {
-            assert_eq!(status(body, id), "unknown", "{id}: {body}");
+            assert_ne!(status(body, id), "unknown", "{id}: {body}");
+            let source = by_id(body, id)["source"].as_str().unwrap();
+            assert!(source.contains(" by (instance"), "{id}: {source}");
+        }
+        // Apply threads never come near TiKV's 0.9 cores.
+        assert_eq!(status(body, "apply-cpu"), "ok", "{body}");
+    }
+
+    // Calm instants: every Prometheus check passes (the store down at 300 s has no series).
+    for body in [t60, &bodies[&130], t300] {
+        for id in PROM_CHECKS {
+            assert_eq!(status(body, id), "ok", "{id}: {body}");
         }
     }
+    // The flapping store hands its leaders over before it stops: it drops them all in 20 s.
+    let drops = by_id(t110, "leader-drops");
+    assert_eq!(drops["status"], "warning", "{drops}");
+    assert_eq!(drops["evidence"]["store_ids"], serde_json::json!(["5"]));
+    assert!(
+        drops["evidence"]["values"]["max_leaders_dropped"]
+            .as_f64()
+            .unwrap()
+            > 10.0
+    );
+    assert!(
+        drops["source"]
+            .as_str()
+            .unwrap()
+            .contains(r#"delta(tikv_raftstore_region_count{instance=~"#),
+        "{drops}"
+    );
+    // The hourly spike: tikv-0's raftstore over TiKV's 1.6 cores and its channel full, tikv-1's
+    // writes stalled and rejected.
+    for (id, want, store) in [
+        ("raftstore-cpu", "critical", "1"),
+        ("channel-full", "critical", "1"),
+        ("write-stall", "critical", "4"),
+        ("scheduler-busy", "critical", "4"),
+    ] {
+        let check = by_id(t900, id);
+        assert_eq!(check["status"], want, "{check}");
+        assert_eq!(
+            check["evidence"]["store_ids"],
+            serde_json::json!([store]),
+            "{check}"
+        );
+    }
+    let raft = by_id(t900, "raftstore-cpu")["evidence"]["values"]["max_raftstore_cpu_cores"]
+        .as_f64()
+        .unwrap();
+    assert!(raft > 1.6 && raft < 2.0, "{raft}");
+    assert_eq!(
+        by_id(t900, "channel-full")["evidence"]["names"],
+        serde_json::json!(["normal"])
+    );
+    assert_eq!(status(t900, "leader-drops"), "ok", "{t900}");
+    // Past the spike: the raftstore is calm and nothing is rejected, but the stall and the full
+    // channel stay in TiKV's 10-minute windows; the restarted store takes its leaders back, so
+    // the others drop them.
+    assert_eq!(status(t1150, "raftstore-cpu"), "ok", "{t1150}");
+    assert_eq!(status(t1150, "scheduler-busy"), "ok", "{t1150}");
+    for body in [t1150, t1480] {
+        assert_eq!(status(body, "write-stall"), "critical", "{body}");
+        assert_eq!(status(body, "channel-full"), "critical", "{body}");
+    }
+    let back = by_id(t1150, "leader-drops");
+    assert_eq!(back["status"], "warning", "{back}");
+    assert_eq!(back["evidence"]["store_ids"], serde_json::json!(["1", "4"]));
     // The summary counts every check, and the worst is critical while the store is down.
     assert_eq!(t300["summary"]["worst_status"], "critical");
     let counts = &t300["summary"]["counts"];
@@ -192,6 +263,15 @@ async fn an_outage_makes_checks_unknown_never_ok() {
                 && w["message"].as_str().unwrap().starts_with("stores unknown")),
         "{body}"
     );
+    // Without a Prometheus configured, its checks are unknown too, and a warning says why.
+    assert!(
+        warnings.iter().any(|w| w["source"] == "prometheus"
+            && w["message"]
+                .as_str()
+                .unwrap()
+                .contains("has no Prometheus configured")),
+        "{body}"
+    );
     // Only what failed is unknown: with PD answering the stores but not the GC safe points, the
     // store checks decide and the GC check is unknown.
     let pd = FakePd::start().await;
@@ -215,6 +295,46 @@ async fn an_outage_makes_checks_unknown_never_ok() {
                 .starts_with("GC safe points unknown")),
         "{body}"
     );
+}
+
+/// A lag or an age is measured from the time its own data was read: a configuration cached for
+/// a minute makes the request's oldest read older, and must not make the lag shorter.
+#[tokio::test]
+async fn lags_and_ages_count_from_their_own_read_not_the_oldest() {
+    let mut config = cluster("default", &[crate::support::simulated_pd(100).await]);
+    config.cache.pd_config = Duration::from_secs(60);
+    let lens = Lens::start(vec![config], test_limits()).await;
+    lens.get("/api/v1/clusters/default/checks").await.ok();
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    let body = lens
+        .get("/api/v1/clusters/default/checks")
+        .await
+        .ok()
+        .clone();
+    let observed: jiff::Timestamp = body["observed_at"].as_str().unwrap().parse().unwrap();
+    assert!(
+        jiff::Timestamp::now().duration_since(observed) >= jiff::SignedDuration::from_secs(2),
+        "the cached configuration is the oldest read: {body}"
+    );
+    let resolved = lens.get("/api/v1/clusters/default/resolved-ts").await;
+    let gc = lens.get("/api/v1/clusters/default/gc").await;
+    let value = |id: &str, name: &str| {
+        by_id(&body, id)["evidence"]["values"][name]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{id}: no {name} in {body}"))
+    };
+    for (got, want) in [
+        (
+            value("resolved-ts-lag", "lag_seconds"),
+            resolved.ok()["lag_seconds"].as_f64().unwrap(),
+        ),
+        (
+            value("gc-safe-point-age", "gc_safe_point_age_seconds"),
+            gc.ok()["gc_safe_point_age_seconds"].as_f64().unwrap(),
+        ),
+    ] {
+        assert!((got - want).abs() < 1.0, "{got} vs {want}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -301,13 +421,14 @@ fn vector(samples: &[(&str, Option<&str>, &str)]) -> crate::support::Canned {
     )
 }
 
-const PROM_CHECKS: [&str; 6] = [
+const PROM_CHECKS: [&str; 7] = [
     "capacity-runway",
     "raftstore-cpu",
     "apply-cpu",
     "write-stall",
     "channel-full",
     "leader-drops",
+    "scheduler-busy",
 ];
 
 /// `/checks` of the v8.5 fixture cluster (stores 1 and 4 are `10.0.1.21` and `10.0.1.22`)
@@ -336,7 +457,8 @@ async fn get_with_prometheus(
             "apply_",
             "tikv_engine_write_stall",
             "tikv_channel_full_total",
-            "tikv_pd_heartbeat_tick_total",
+            "tikv_raftstore_region_count",
+            "tikv_scheduler_too_busy_total",
         ]
         .into_iter()
         .find(|m| q.contains(m))
@@ -368,6 +490,10 @@ fn calm(metric: &str) -> crate::support::Canned {
         "apply_" => vector(&[("10.0.1.21:20180", None, "0.2")]),
         "tikv_engine_write_stall" => vector(&[("10.0.1.21:20180", None, "0")]),
         "tikv_channel_full_total" => vector(&[]),
+        "tikv_scheduler_too_busy_total" => vector(&[
+            ("10.0.1.21:20180", None, "0"),
+            ("10.0.1.22:20180", None, "0"),
+        ]),
         _ => vector(&[("10.0.1.21:20180", None, "3")]),
     }
 }
@@ -382,6 +508,10 @@ fn troubled(metric: &str) -> crate::support::Canned {
         "apply_" => vector(&[("10.0.1.22:20180", None, "0.95")]),
         "tikv_engine_write_stall" => vector(&[("10.0.1.21:20180", None, "2")]),
         "tikv_channel_full_total" => vector(&[("10.0.1.22:20180", Some("raftstore"), "0.25")]),
+        "tikv_scheduler_too_busy_total" => vector(&[
+            ("10.0.1.21:20180", None, "0.5"),
+            ("10.0.1.22:20180", None, "12.5"),
+        ]),
         _ => vector(&[("10.0.1.22:20180", None, "-40")]),
     }
 }
@@ -397,7 +527,7 @@ async fn prometheus_checks_pass_on_calm_answers() {
             "{id}: {source} not in {sent:?}"
         );
     }
-    assert_eq!(sent.len(), 6, "{sent:?}");
+    assert_eq!(sent.len(), PROM_CHECKS.len(), "{sent:?}");
     for q in &sent {
         assert!(
             q.contains(r#"k8s_cluster="eu1",instance=~"#)
@@ -435,6 +565,7 @@ async fn prometheus_checks_fire_on_troubled_answers() {
         ("write-stall", "critical", vec!["1"]),
         ("channel-full", "critical", vec!["4"]),
         ("leader-drops", "warning", vec!["4"]),
+        ("scheduler-busy", "critical", vec!["4"]),
     ];
     for (id, want, stores) in expect {
         let check = by_id(&body, id);
@@ -453,18 +584,25 @@ async fn prometheus_checks_fire_on_troubled_answers() {
         by_id(&body, "leader-drops")["evidence"]["values"]["max_leaders_dropped"],
         40.0
     );
-    // 20 days left on the fullest store: a warning, not critical.
-    let (body, _) = with_prometheus(|m| {
-        if m == "tikv_store_size_bytes" {
-            vector(&[("10.0.1.21:20180", None, "20")])
-        } else {
-            calm(m)
-        }
+    // 20 days left on the fullest store: a warning, not critical; a few writes rejected on one
+    // store (0.2 a second, under the critical 1 a second): a warning.
+    let (body, _) = with_prometheus(|m| match m {
+        "tikv_store_size_bytes" => vector(&[("10.0.1.21:20180", None, "20")]),
+        "tikv_scheduler_too_busy_total" => vector(&[
+            ("10.0.1.21:20180", None, "0.2"),
+            ("10.0.1.22:20180", None, "0"),
+        ]),
+        _ => calm(m),
     })
     .await;
     let runway = by_id(&body, "capacity-runway");
     assert_eq!(runway["status"], "warning", "{runway}");
     assert_eq!(runway["evidence"]["store_ids"], serde_json::json!(["1"]));
+    let busy = by_id(&body, "scheduler-busy");
+    assert_eq!(busy["status"], "warning", "{busy}");
+    assert_eq!(busy["evidence"]["store_ids"], serde_json::json!(["1"]));
+    assert_eq!(busy["evidence"]["warning_threshold"], 0.0);
+    assert_eq!(busy["evidence"]["critical_threshold"], 1.0);
     // No series at all is unknown, not ok (channel-full's series exist only once a channel
     // was full, so its empty answer is ok).
     let (body, _) = with_prometheus(|_| vector(&[])).await;

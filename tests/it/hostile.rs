@@ -332,9 +332,9 @@ async fn benign_shapes() -> (BTreeSet<String>, BTreeSet<String>) {
         .iter()
         .map(|r| instance_matcher(r.query()).2)
         .collect();
-    // Six per-store queries for the join, two cluster-wide ones for the overview, six of the
+    // Six per-store queries for the join, two cluster-wide ones for the overview, seven of the
     // checks the overview summarizes.
-    assert_eq!(many.len(), 14, "{many:#?}");
+    assert_eq!(many.len(), 15, "{many:#?}");
     assert_eq!(one.len(), 6, "{one:#?}");
     (many, one)
 }
@@ -364,7 +364,7 @@ async fn hostile_status_addresses_stay_inside_their_promql_literals() {
         assert_eq!(lens.get("/api/v1/clusters/default").await.status, 200);
 
         let received = prometheus.received_on(QUERY);
-        assert_eq!(received.len(), 14);
+        assert_eq!(received.len(), 15);
         for r in &received {
             let promql = r.query();
             let (op, regex, shape) = instance_matcher(promql);

@@ -23,6 +23,20 @@ async fn served_document_is_the_committed_one() {
     assert_eq!(answer.ok(), &committed);
 }
 
+#[test]
+fn the_check_id_lists_every_check() {
+    let doc: serde_json::Value = serde_json::from_str(COMMITTED).unwrap();
+    let described = doc["components"]["schemas"]["Check"]["properties"]["id"]["description"]
+        .as_str()
+        .unwrap();
+    let listed: Vec<&str> = described.split('`').skip(1).step_by(2).collect();
+    assert_eq!(
+        listed,
+        tikv_lens::normalize::checks::CHECK_IDS,
+        "{described}"
+    );
+}
+
 /// A response as written, or the component it references.
 fn resolve<'a>(doc: &'a serde_json::Value, value: &'a serde_json::Value) -> &'a serde_json::Value {
     match value["$ref"].as_str() {

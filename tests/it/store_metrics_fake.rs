@@ -69,7 +69,8 @@ fn metric_of(promql: &str) -> &'static str {
         "tikv_thread_cpu_seconds_total",
         "tikv_engine_write_stall",
         "tikv_channel_full_total",
-        "tikv_pd_heartbeat_tick_total",
+        "delta(tikv_raftstore_region_count",
+        "tikv_scheduler_too_busy_total",
     ]
     .iter()
     .any(|m| promql.contains(m))
@@ -861,8 +862,8 @@ async fn a_shared_prometheus_cluster_scopes_every_curated_query() {
     let received = prom.received_on(QUERY);
     assert_eq!(
         received.len(),
-        6 + 2 + 6,
-        "six store queries, two cluster ones, six of the checks"
+        6 + 2 + 7,
+        "six store queries, two cluster ones, seven of the checks"
     );
     let scoped = r#"{k8s_cluster="eu1",tidb_cluster="p\"rod",pod_address=~"tikv-0:20180|tikv-1:20180|tikv-2:20180""#;
     for r in &received {
@@ -872,7 +873,7 @@ async fn a_shared_prometheus_cluster_scopes_every_curated_query() {
         if q.contains("rate(") && !q.contains("tikv_channel_full_total") {
             assert!(q.contains("[2m]") && !q.contains("[1m]"), "{q}");
         }
-        if q.contains("delta(tikv_pd_heartbeat_tick_total") {
+        if q.contains("delta(tikv_raftstore_region_count") {
             assert!(q.contains("[1m]"), "two 30 s scrapes: {q}");
         }
         if q.contains(" by (") && !q.starts_with("histogram_quantile(0.99, sum by (le) ") {

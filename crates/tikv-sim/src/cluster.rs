@@ -12,7 +12,7 @@ use jiff::Timestamp;
 use super::hot::HotSnapshot;
 use super::mix::{SplitMix, hash, unit};
 use super::regions::{Moment, RegionModel, SimRegion};
-use super::tally::{ClusterTally, PlainAggregates};
+use super::tally::{ClusterTally, PlainAggregates, SplitBornSizes};
 use super::timeline::{
     SALT_STORE, SECOND, ScalePhase, ScaleStore, SimConfig, SimStoreState, StoreSpec, Timeline,
     load_at, store_state, to_ns,
@@ -476,11 +476,7 @@ impl SimCluster {
                 Some(size) if spec.index == down.index => size,
                 _ => tally.regions.size,
             };
-            let used = self.used_bytes(spec, region_size_for_disk, last_hb);
-            let available = self
-                .capacity
-                .saturating_sub(used)
-                .saturating_sub(self.capacity / 50);
+            let (used, available) = self.disk_bytes(spec, region_size_for_disk, last_hb);
             let hb_load = if alive { load_at(seed, last_hb) } else { 0.0 };
             let jitter = 0.85
                 + 0.3
@@ -612,6 +608,57 @@ impl SimCluster {
             slow_trend_cause_value: 250_003.0,
             slow_trend_result_value: 0.0,
         }
+    }
+
+    /// A live store's `(used, available)` bytes, from its regions' MiB and its last heartbeat.
+    fn disk_bytes(&self, spec: &StoreSpec, region_size_mib: u64, last_hb: i64) -> (u64, u64) {
+        let used = self.used_bytes(spec, region_size_mib, last_hb);
+        let available = self
+            .capacity
+            .saturating_sub(used)
+            .saturating_sub(self.capacity / 50);
+        (used, available)
+    }
+
+    /// Each live store's regions' MiB at `moment`, as [`SimCluster::tally`] sums them, with the
+    /// split-born regions' sums carried in `born` (see [`SplitBornSizes`]).
+    pub(crate) fn store_region_sizes(
+        &self,
+        moment: &Moment,
+        born: &mut SplitBornSizes,
+    ) -> Vec<u64> {
+        self.plain
+            .store_region_sizes(&self.region_model, moment, born)
+    }
+
+    /// `[capacity, available, used]` bytes of each live store at `moment`, as
+    /// [`SimCluster::stores_at_moment`] reports them, from [`SimCluster::store_region_sizes`]:
+    /// without its per-store traffic, hot peers and scale-cycle stores, so that a long range of
+    /// sizes stays cheap. `None` for the flapping store while its process is stopped (PD keeps
+    /// the sizes of its last heartbeat then).
+    pub(crate) fn live_store_bytes(
+        &self,
+        moment: &Moment,
+        region_mib: &[u64],
+    ) -> Vec<Option<[u64; 3]>> {
+        let down = &moment.down;
+        self.timeline
+            .stores
+            .iter()
+            .map(|spec| {
+                let last_hb = if spec.index == down.index {
+                    if !down.alive {
+                        return None;
+                    }
+                    down.last_heartbeat_ns
+                } else {
+                    spec.first_process_heartbeat(moment.now_ns)
+                };
+                let mib = region_mib.get(spec.index).copied().unwrap_or(0);
+                let (used, available) = self.disk_bytes(spec, mib, last_hb);
+                Some([self.capacity, available, used])
+            })
+            .collect()
     }
 
     fn used_bytes(&self, spec: &StoreSpec, region_size_mib: u64, last_hb: i64) -> u64 {

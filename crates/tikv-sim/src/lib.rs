@@ -12,13 +12,20 @@
 //! - 3 PD members (`pd-0`…`pd-2`), one leader, all healthy. Stores `tikv-<i>` with ids 1, 4, 5, …,
 //!   started a week before t = 0, heartbeating every 10 s; one extra tombstone store.
 //! - Every 10 minutes the last store stops at 2:00 (Disconnected 20 s after its last heartbeat,
-//!   Down after `max_store_down_time`), restarts at 8:00 (new start time, uptime resets). While it
-//!   is not Up its peers are down and pending and its leaders move away; after the restart its
-//!   peers catch up (pending) over a minute and leaders return over 2 minutes.
+//!   Down after `max_store_down_time`), restarts at 8:00 (new start time, uptime resets). It
+//!   hands its leaders over to the other stores from 1:30 to 1:50, as a graceful restart does;
+//!   while it is not Up its peers are down and pending; after the restart its peers catch up
+//!   (pending) over a minute and leaders return over 2 minutes. TiKV's leader-drops rule (more
+//!   than 10 leaders lost within 30 s) fires on it at the handover (from about 40 regions), and on
+//!   the others as the leaders return (from about 200).
 //! - The hot table's last region splits every `split_interval` (up to `max_splits`), so the region
 //!   count grows; leaders rotate slowly; a few regions gain a learner for 4 of every 40 minutes.
-//! - Traffic follows a daily sine (peak at noon UTC) with short hourly spikes; hot regions change
-//!   every 5 minutes.
+//! - Traffic follows a daily sine (peak at noon UTC) with short hourly spikes (3 minutes at a
+//!   seeded minute); hot regions change every 5 minutes. The spike pushes `tikv-0`'s raftstore
+//!   threads over the 1.6 cores of TiKV's alert rule for about a minute and fills its raftstore
+//!   channel for 40 s; `tikv-1` stalls writes for the spike's middle minute, and its scheduler
+//!   rejects writes as too busy meanwhile. Available bytes shrink as the hot table splits: once
+//!   six hours of splits are behind, a runway of about two months at the default sizes.
 //! - PD's own work: balance-leader transfers a leader every 15 s; the hot-region scheduler is
 //!   paused for 10 of every 30 minutes; GC runs every 10 minutes (life time 10 minutes) and a BR
 //!   backup every half hour holds GC back with its service safe point while it runs; resolved

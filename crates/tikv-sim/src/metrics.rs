@@ -16,8 +16,8 @@
 //! fails: `up` is 0 and its other series end with a stale marker, so an instant selector finds
 //! nothing for them at once (as Prometheus does with live scrapes; the 5-minute lookback only
 //! bridges missing scrapes, and there are none here), while a `[1m]` range still holds the samples
-//! before the failure for a minute. The tombstone store is not a target. PD (`pd-0:2379`) always
-//! answers.
+//! before the failure for a minute. The tombstone store and the scale cycle's stores are not
+//! targets. PD (`pd-0:2379`) always answers.
 //!
 //! # Series
 //!
@@ -27,7 +27,29 @@
 //! coprocessor, kv_gc; `priority="medium"`; 22 buckets 5e-5·2^k plus `+Inf`),
 //! `tikv_raftstore_region_count{type=region|leader|buckets}`,
 //! `tikv_store_size_bytes{type=capacity|available|used}` (PD's exact bytes),
-//! `tikv_engine_size_bytes{db="kv",type=default|lock|write|raft}` (shares of `used`).
+//! `tikv_engine_size_bytes{db="kv",type=default|lock|write|raft}` (shares of `used`), and what
+//! TiKV's alert rules read:
+//!
+//! - `tikv_thread_cpu_seconds_total{name,tid}` (a counter of 1/100 s ticks, as TiKV reads
+//!   `/proc`) for the two raftstore threads (`raftstore_<store id>_0|1`) and the two apply
+//!   threads (`apply_0|1`): raftstore cores follow the daily load (0.5 to 0.7 per store), and the
+//!   hourly load spike adds a half sine, 1.25 cores at its peak on `tikv-0` (which crosses the
+//!   1.6 cores of TiKV's rule for about a minute) and 0.3 elsewhere. Apply threads stay under
+//!   half a core.
+//! - On `tikv-1`, writes stall for the middle minute of each hourly spike (its 60th to 120th
+//!   second): `tikv_engine_write_stall{db="kv",type=write_stall_*}` are statistics of the
+//!   stalled writes' delays (µs) since the process started, as RocksDB keeps them, so they rise
+//!   with each stall (slowly: they cover a week of stalls) and are 0 before the first; and the
+//!   scheduler rejects writes as too busy meanwhile: `tikv_scheduler_too_busy_total{type}`
+//!   (prewrite 30/s, acquire_pessimistic_lock 12/s, commit 8/s; every store has the series, at 0
+//!   where nothing was rejected, as TiKV's static counters do).
+//! - On `tikv-0`, the raftstore's channel is full for 40 s at the spike's peak (its 70th to
+//!   110th second): `tikv_channel_full_total{type="normal"}`, 25 a second. TiKV creates the
+//!   series at the first full channel, so other stores have none.
+//!
+//! Leader drops (TiKV's rule) read `tikv_raftstore_region_count{type="leader"}`: the flapping
+//! store's leaders are transferred away in the 30 s before it stops, and come back after it
+//! restarts.
 //!
 //! PD (`instance="pd-0:2379"`, `job="pd"`): `up`, `pd_cluster_status{engine="tikv",store,type}`
 //! (store state counts, region/leader/learner/witness counts, storage size and capacity per
@@ -43,6 +65,7 @@ use std::sync::{Arc, OnceLock};
 use super::cluster::{SimCluster, SimStore};
 use super::mix::{hash, unit};
 use super::regions::{Moment, RegionCheck, SimRegion};
+use super::tally::SplitBornSizes;
 use super::timeline::{SECOND, SimStoreState, store_id};
 
 /// Prometheus' scrape interval in the simulation.
@@ -85,6 +108,52 @@ const WOBBLE: f64 = 0.06;
 /// kv_gc runs during the first minute of every 10.
 const GC_PERIOD_MS: i64 = 600_000;
 const GC_ACTIVE_MS: i64 = 60_000;
+
+/// The store whose raftstore the hourly spike saturates (its channel fills): `tikv-0`, which
+/// never flaps.
+const HOT_STORE: usize = 0;
+/// The store whose writes stall during the hourly spike: `tikv-1`, which never flaps either.
+const STALL_STORE: usize = 1;
+/// Raftstore cores per store, `w · (RAFT_BASE + RAFT_DAILY · daily)`, plus the spike's half sine
+/// times `RAFT_SPIKE_HOT` on [`HOT_STORE`] and `RAFT_SPIKE` elsewhere. Two raftstore threads
+/// share it (51% and 49%), and neither ever exceeds a core.
+const RAFT_BASE: f64 = 0.4;
+const RAFT_DAILY: f64 = 0.2;
+const RAFT_SPIKE_HOT: f64 = 1.25;
+const RAFT_SPIKE: f64 = 0.3;
+/// Apply cores per store: `w · (APPLY_BASE + APPLY_DAILY · daily)` plus the spike's half sine
+/// times `APPLY_SPIKE_HOT` or `APPLY_SPIKE`, 55% and 45% on two threads.
+const APPLY_BASE: f64 = 0.15;
+const APPLY_DAILY: f64 = 0.15;
+const APPLY_SPIKE_HOT: f64 = 0.4;
+const APPLY_SPIKE: f64 = 0.1;
+/// The thread series of a store, in label order: two apply threads, two raftstore threads.
+const THREADS: usize = 4;
+/// Within each hourly spike (180 s), writes stall on [`STALL_STORE`] over this span (seconds)...
+const STALL_SPAN: (i64, i64) = (60, 120);
+/// ...and the raftstore channel of [`HOT_STORE`] is full over this one.
+const FULL_SPAN: (i64, i64) = (70, 110);
+/// `tikv_engine_write_stall` types (sorted) and their ratio to the average stall.
+const WRITE_STALL_TYPES: [(&str, f64); 6] = [
+    ("write_stall_average", 1.0),
+    ("write_stall_max", 12.0),
+    ("write_stall_median", 0.6),
+    ("write_stall_percentile95", 2.2),
+    ("write_stall_percentile99", 3.5),
+    ("write_stall_standard_deviation", 1.3),
+];
+/// The average stalled write's delay (µs) after the first stall; it grows with the log of the
+/// stall time since the process started.
+const STALL_AVERAGE_US: f64 = 900.0;
+/// `tikv_scheduler_too_busy_total` types (sorted) and their rejections per second while writes
+/// stall.
+const TOO_BUSY_TYPES: [(&str, f64); 3] = [
+    ("acquire_pessimistic_lock", 12.0),
+    ("commit", 8.0),
+    ("prewrite", 30.0),
+];
+/// Channel-full events per second while the channel is full.
+const CHANNEL_FULL_RATE: f64 = 25.0;
 
 const CF_SHARES: [(&str, f64); 4] = [
     ("default", 0.62),
@@ -143,13 +212,17 @@ pub(crate) enum Metric {
     RegionCount,
     StoreSize,
     EngineSize,
+    ThreadCpu,
+    EngineWriteStall,
+    ChannelFull,
+    SchedulerTooBusy,
     PdClusterStatus,
     PdRegionsStatus,
     PdSchedulerStoreStatus,
 }
 
 impl Metric {
-    pub(crate) const ALL: [Metric; 13] = [
+    pub(crate) const ALL: [Metric; 17] = [
         Metric::Up,
         Metric::CpuSeconds,
         Metric::ResidentMemory,
@@ -160,6 +233,10 @@ impl Metric {
         Metric::RegionCount,
         Metric::StoreSize,
         Metric::EngineSize,
+        Metric::ThreadCpu,
+        Metric::EngineWriteStall,
+        Metric::ChannelFull,
+        Metric::SchedulerTooBusy,
         Metric::PdClusterStatus,
         Metric::PdRegionsStatus,
         Metric::PdSchedulerStoreStatus,
@@ -177,6 +254,10 @@ impl Metric {
             Metric::RegionCount => "tikv_raftstore_region_count",
             Metric::StoreSize => "tikv_store_size_bytes",
             Metric::EngineSize => "tikv_engine_size_bytes",
+            Metric::ThreadCpu => "tikv_thread_cpu_seconds_total",
+            Metric::EngineWriteStall => "tikv_engine_write_stall",
+            Metric::ChannelFull => "tikv_channel_full_total",
+            Metric::SchedulerTooBusy => "tikv_scheduler_too_busy_total",
             Metric::PdClusterStatus => "pd_cluster_status",
             Metric::PdRegionsStatus => "pd_regions_status",
             Metric::PdSchedulerStoreStatus => "pd_scheduler_store_status",
@@ -209,6 +290,11 @@ struct StoreProfile {
     rss: f64,
     /// (period ms, phase) of the CPU wobble, then of each gRPC type's, then of memory's.
     wobbles: [(i64, f64); GRPC_TYPES.len() + 2],
+    /// The raftstore and apply threads' share of the daily load (1 on [`HOT_STORE`], whose
+    /// spike is sized against TiKV's threshold).
+    thread_weight: f64,
+    /// `(name, tid)` labels of the store's threads, in label order.
+    threads: [(String, String); THREADS],
 }
 
 /// Cumulative bucket fractions of a log-normal latency distribution, per finite bucket and +Inf.
@@ -276,6 +362,12 @@ pub(crate) struct Cx {
     /// `(store, gRPC type, ts)` → observations, shared by the 23 bucket series, sum and count.
     observations: HashMap<(usize, usize, i64), (f64, f64)>,
     heavy: HashMap<i64, Rc<Heavy>>,
+    episodes: HashMap<i64, Episodes>,
+    /// Live stores' `[capacity, available, used]` bytes by scrape instant (a six-hour range of
+    /// `tikv_store_size_bytes` reads 1,441 of them).
+    sizes: HashMap<i64, Rc<Vec<Option<[u64; 3]>>>>,
+    /// The split-born regions' sizes, carried from one scrape instant to the next.
+    born: SplitBornSizes,
 }
 
 impl MetricsModel {
@@ -303,12 +395,27 @@ impl MetricsModel {
                     let period_s = 420 + (r(10 + k as u64) * 600.0) as i64;
                     *w = (period_s * 1000, TAU * r(40 + k as u64));
                 }
+                let id = store_id(i);
+                let names = [
+                    "apply_0".to_owned(),
+                    "apply_1".to_owned(),
+                    format!("raftstore_{id}_0"),
+                    format!("raftstore_{id}_1"),
+                ];
+                // Linux thread ids of a process that has run a while.
+                let tid = |k: u64| (4_000 + (r(60 + k) * 60_000.0) as u64).to_string();
                 StoreProfile {
                     cores: (0.3 + 1.7 * weight) * (0.9 + 0.2 * r(1)),
                     qps: 2_400.0 * weight * (0.9 + 0.2 * r(2)),
                     gc_rate: 0.4 + 0.2 * r(3),
                     rss: (5.0 + 3.0 * r(4)) * (1u64 << 30) as f64,
                     wobbles,
+                    thread_weight: if i == HOT_STORE {
+                        1.0
+                    } else {
+                        0.85 + 0.2 * r(5)
+                    },
+                    threads: std::array::from_fn(|k| (names[k].clone(), tid(k as u64))),
                 }
             })
             .collect();
@@ -378,6 +485,22 @@ impl MetricsModel {
                     out.extend((0..CF_SHARES.len()).map(|k| key(s, k, 0)));
                 }
             }
+            Metric::ThreadCpu => {
+                for s in 0..live {
+                    out.extend((0..THREADS).map(|k| key(s, k, 0)));
+                }
+            }
+            Metric::EngineWriteStall => {
+                for s in 0..live {
+                    out.extend((0..WRITE_STALL_TYPES.len()).map(|k| key(s, k, 0)));
+                }
+            }
+            Metric::ChannelFull => out.push(key(HOT_STORE as u32, 0, 0)),
+            Metric::SchedulerTooBusy => {
+                for s in 0..live {
+                    out.extend((0..TOO_BUSY_TYPES.len()).map(|k| key(s, k, 0)));
+                }
+            }
             Metric::PdClusterStatus => {
                 for s in 0..=live {
                     out.extend((0..CLUSTER_STATUS_TYPES.len()).map(|k| key(s, k, 0)));
@@ -429,6 +552,25 @@ impl MetricsModel {
                 labels.push(("db", "kv"));
                 labels.extend(tikv);
                 labels.push(("type", CF_SHARES[kind].0));
+            }
+            Metric::ThreadCpu => {
+                let (name, tid) = &self.profiles[s].threads[kind];
+                labels.extend(tikv);
+                labels.push(("name", name));
+                labels.push(("tid", tid));
+            }
+            Metric::EngineWriteStall => {
+                labels.push(("db", "kv"));
+                labels.extend(tikv);
+                labels.push(("type", WRITE_STALL_TYPES[kind].0));
+            }
+            Metric::ChannelFull => {
+                labels.extend(tikv);
+                labels.push(("type", "normal"));
+            }
+            Metric::SchedulerTooBusy => {
+                labels.extend(tikv);
+                labels.push(("type", TOO_BUSY_TYPES[kind].0));
             }
             Metric::PdClusterStatus => {
                 labels.push(("engine", "tikv"));
@@ -535,21 +677,69 @@ impl MetricsModel {
                     }
                 }
             }
-            Metric::RegionCount | Metric::StoreSize | Metric::EngineSize => {
+            Metric::RegionCount => {
                 let heavy = self.heavy(ts_ms, cx);
                 let st = &heavy.stores[store];
-                match (key.metric, kind) {
-                    (Metric::RegionCount, 0) => 0.0,
-                    (Metric::RegionCount, 1) => st.leader_count as f64,
-                    (Metric::RegionCount, _) => st.region_count as f64,
-                    (Metric::StoreSize, 0) => st.available_bytes as f64,
-                    (Metric::StoreSize, 1) => st.capacity_bytes as f64,
-                    (Metric::StoreSize, _) => st.used_bytes as f64,
-                    (_, cf) => (st.used_bytes as f64 * CF_SHARES[cf].1).floor(),
+                match kind {
+                    0 => 0.0,
+                    1 => st.leader_count as f64,
+                    _ => st.region_count as f64,
                 }
+            }
+            Metric::StoreSize | Metric::EngineSize => {
+                let [capacity, available, used] = self.store_bytes(ts_ms, cx)[store]?;
+                match (key.metric, kind) {
+                    (Metric::StoreSize, 0) => available as f64,
+                    (Metric::StoreSize, 1) => capacity as f64,
+                    (Metric::StoreSize, _) => used as f64,
+                    (_, cf) => (used as f64 * CF_SHARES[cf].1).floor(),
+                }
+            }
+            Metric::ThreadCpu => self.thread_cpu_seconds(store, kind, start_ms, ts_ms, cx),
+            Metric::EngineWriteStall => {
+                let stalled = if store == STALL_STORE {
+                    self.episodes_between(start_ms, ts_ms, cx).stall
+                } else {
+                    0.0
+                };
+                if stalled <= 0.0 {
+                    0.0
+                } else {
+                    let average = STALL_AVERAGE_US * (1.0 + 0.2 * (1.0 + stalled / 60.0).ln());
+                    (average * WRITE_STALL_TYPES[kind].1 * 100.0).round() / 100.0
+                }
+            }
+            Metric::SchedulerTooBusy => {
+                if store != STALL_STORE {
+                    0.0
+                } else {
+                    let stalled = self.episodes_between(start_ms, ts_ms, cx).stall;
+                    (TOO_BUSY_TYPES[kind].1 * stalled).floor()
+                }
+            }
+            Metric::ChannelFull => {
+                let full = self.episodes_between(start_ms, ts_ms, cx).full;
+                let count = (CHANNEL_FULL_RATE * full).floor();
+                // TiKV creates the series at the first full channel.
+                if store != HOT_STORE || count < 1.0 {
+                    return None;
+                }
+                count
             }
             _ => return None,
         })
+    }
+
+    /// Live stores' `[capacity, available, used]` bytes at a scrape instant, as PD reports them.
+    fn store_bytes(&self, ts_ms: i64, cx: &mut Cx) -> Rc<Vec<Option<[u64; 3]>>> {
+        if let Some(sizes) = cx.sizes.get(&ts_ms) {
+            return sizes.clone();
+        }
+        let moment = self.cluster.moment_at_ns(ms_to_ns(ts_ms));
+        let mib = self.cluster.store_region_sizes(&moment, &mut cx.born);
+        let sizes = Rc::new(self.cluster.live_store_bytes(&moment, &mib));
+        cx.sizes.insert(ts_ms, sizes.clone());
+        sizes
     }
 
     fn pd_sample(&self, key: SeriesKey, ts_ms: i64, cx: &mut Cx) -> f64 {
@@ -646,6 +836,56 @@ impl MetricsModel {
         let (load_start, _) = self.load_integral(start_ms, cx);
         let (period, phase) = p.wobbles[0];
         p.cores * (load_now - load_start + WOBBLE * wobble_integral(start_ms, ts_ms, period, phase))
+    }
+
+    /// The spike, stall and channel-full time from `start_ms` to `ts_ms`.
+    fn episodes_between(&self, start_ms: i64, ts_ms: i64, cx: &mut Cx) -> Episodes {
+        let seed = self.cluster.config().seed;
+        let mut at = |ms: i64| {
+            *cx.episodes
+                .entry(ms)
+                .or_insert_with(|| cumulative_episodes(seed, self.anchor_ms, ms))
+        };
+        let (now, start) = (at(ts_ms), at(start_ms));
+        Episodes {
+            spike: now.spike - start.spike,
+            stall: now.stall - start.stall,
+            full: now.full - start.full,
+        }
+    }
+
+    /// CPU seconds of one raftstore or apply thread since the process start, in 1/100 s ticks.
+    fn thread_cpu_seconds(
+        &self,
+        store: usize,
+        thread: usize,
+        start_ms: i64,
+        ts_ms: i64,
+        cx: &mut Cx,
+    ) -> f64 {
+        let p = &self.profiles[store];
+        let (load_now, spike_load_now) = self.load_integral(ts_ms, cx);
+        let (load_start, spike_load_start) = self.load_integral(start_ms, cx);
+        let daily = (load_now - spike_load_now) - (load_start - spike_load_start);
+        let seconds = (ts_ms - start_ms) as f64 / 1000.0;
+        let spike = self.episodes_between(start_ms, ts_ms, cx).spike;
+        let hot = store == HOT_STORE;
+        let (base, amplitude, burst, share) = match thread {
+            0 | 1 => (
+                APPLY_BASE,
+                APPLY_DAILY,
+                if hot { APPLY_SPIKE_HOT } else { APPLY_SPIKE },
+                if thread == 0 { 0.55 } else { 0.45 },
+            ),
+            _ => (
+                RAFT_BASE,
+                RAFT_DAILY,
+                if hot { RAFT_SPIKE_HOT } else { RAFT_SPIKE },
+                if thread == 2 { 0.51 } else { 0.49 },
+            ),
+        };
+        let total = p.thread_weight * (base * seconds + amplitude * daily) + burst * spike;
+        (share * total * 100.0).floor().max(0.0) / 100.0
     }
 
     /// Requests of one type since the process start: `(fast, slow)` observations (not floored).
@@ -912,6 +1152,52 @@ fn cumulative_load(seed: u64, anchor_ms: i64, ms: i64) -> (f64, f64) {
     (daily + spikes, spikes)
 }
 
+/// Time spent in the hourly episodes, in seconds: the spike's half sine integrated (0 to 1 at
+/// its peak), the stall span and the channel-full span.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Episodes {
+    spike: f64,
+    stall: f64,
+    full: f64,
+}
+
+/// The hourly spike's half sine at `ms`, 0 to 1 (the shape [`load_at`]'s spike has, without the
+/// daily factor).
+#[cfg(test)]
+fn spike_shape(seed: u64, ms: i64) -> f64 {
+    let start = spike_start_ms(seed, ms.div_euclid(HOUR_MS));
+    let into = (ms - start) as f64 / 1000.0;
+    if (0.0..SPIKE_SECONDS).contains(&into) {
+        (PI * into / SPIKE_SECONDS).sin()
+    } else {
+        0.0
+    }
+}
+
+/// [`Episodes`] over `[anchor, ms]`, in closed form per hour (O(hours since the anchor), summed
+/// in a fixed order like [`cumulative_load`]).
+fn cumulative_episodes(seed: u64, anchor_ms: i64, ms: i64) -> Episodes {
+    let mut out = Episodes::default();
+    if ms <= anchor_ms {
+        return out;
+    }
+    let alpha = PI / SPIKE_SECONDS;
+    let span = |start: i64, (from, to): (i64, i64)| {
+        ((ms - start - from * 1000) as f64 / 1000.0).clamp(0.0, (to - from) as f64)
+    };
+    for hour in anchor_ms.div_euclid(HOUR_MS)..=ms.div_euclid(HOUR_MS) {
+        let start = spike_start_ms(seed, hour);
+        if start < anchor_ms || start >= ms {
+            continue;
+        }
+        let u1 = ((ms - start) as f64 / 1000.0).min(SPIKE_SECONDS);
+        out.spike += (1.0 - (alpha * u1).cos()) / alpha;
+        out.stall += span(start, STALL_SPAN);
+        out.full += span(start, FULL_SPAN);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -973,9 +1259,14 @@ mod tests {
     fn counters_are_monotonic_and_reset_on_restart() {
         let m = model(3, 100);
         let mut cx = Cx::default();
-        let epoch_ms = 1_741_593_600_000;
+        let epoch_ms: i64 = 1_741_593_600_000;
         let flapping = m.flapping as u32;
-        for metric in [Metric::CpuSeconds, Metric::GrpcCount, Metric::GrpcBucket] {
+        for metric in [
+            Metric::CpuSeconds,
+            Metric::GrpcCount,
+            Metric::GrpcBucket,
+            Metric::ThreadCpu,
+        ] {
             for target in 0..3u32 {
                 let key = SeriesKey {
                     metric,
@@ -1077,5 +1368,204 @@ mod tests {
         let names: Vec<&str> = labels.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(names, ["__name__", "db", "instance", "job", "type"]);
         assert_eq!(labels[2].1, "tikv-2:20180");
+        let thread = m.labels(SeriesKey {
+            metric: Metric::ThreadCpu,
+            target: 1,
+            kind: 2,
+            bucket: 0,
+        });
+        let names: Vec<&str> = thread.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(names, ["__name__", "instance", "job", "name", "tid"]);
+        assert_eq!(thread[3].1, "raftstore_4_0", "tikv-1 is store 4");
+    }
+
+    fn key(metric: Metric, target: usize, kind: usize) -> SeriesKey {
+        SeriesKey {
+            metric,
+            target: target as u32,
+            kind: kind as u16,
+            bucket: 0,
+        }
+    }
+
+    /// A counter's mean rate per second over `[from, to]`, when both ends were scraped.
+    fn per_second(
+        m: &MetricsModel,
+        keys: &[SeriesKey],
+        from: i64,
+        to: i64,
+        cx: &mut Cx,
+    ) -> Option<f64> {
+        let mut sum = 0.0;
+        for &k in keys {
+            sum += m.sample(k, to, cx)? - m.sample(k, from, cx)?;
+        }
+        Some(sum / ((to - from) as f64 / 1000.0))
+    }
+
+    #[test]
+    fn raftstore_threads_follow_the_load_and_cross_tikvs_rule_at_the_spike_on_one_store() {
+        let m = model(3, 100);
+        let seed = m.cluster.config().seed;
+        let mut cx = Cx::default();
+        let raft = |s| [key(Metric::ThreadCpu, s, 2), key(Metric::ThreadCpu, s, 3)];
+        let epoch_ms: i64 = 1_741_593_600_000;
+        // A whole day of spikes, so that the daily factor takes every value.
+        for hour in 0..24 {
+            let start = spike_start_ms(seed, epoch_ms.div_euclid(HOUR_MS) + hour);
+            let peak = start + 90_000;
+            let hot = per_second(&m, &raft(HOT_STORE), peak - 30_000, peak + 30_000, &mut cx);
+            let hot = hot.unwrap();
+            assert!(hot > 1.6 && hot < 2.0, "hour {hour}: {hot}");
+            let calm = per_second(
+                &m,
+                &raft(HOT_STORE),
+                start - 600_000,
+                start - 540_000,
+                &mut cx,
+            );
+            let calm = calm.unwrap();
+            assert!((0.45..0.75).contains(&calm), "hour {hour}: {calm}");
+            for other in 1..3 {
+                if let Some(v) = per_second(&m, &raft(other), peak - 30_000, peak + 30_000, &mut cx)
+                {
+                    assert!(v < 1.2, "hour {hour}, store {other}: {v}");
+                }
+            }
+            // No thread ever runs more than a core, nor an apply thread near TiKV's 0.9.
+            for k in 0..13 {
+                let from = start - 15_000 + k * 15_000;
+                for thread in 0..THREADS {
+                    let v = per_second(
+                        &m,
+                        &[key(Metric::ThreadCpu, HOT_STORE, thread)],
+                        from,
+                        from + 15_000,
+                        &mut cx,
+                    );
+                    let limit = if thread < 2 { 0.5 } else { 1.0 };
+                    assert!(
+                        v.unwrap() <= limit + 0.01 / 15.0,
+                        "hour {hour}, thread {thread}: {v:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn stalls_rejections_and_full_channels_happen_only_inside_their_spans() {
+        let m = model(3, 100);
+        let seed = m.cluster.config().seed;
+        let mut cx = Cx::default();
+        let epoch_ms: i64 = 1_741_593_600_000;
+        let stall = |s| key(Metric::EngineWriteStall, s, 0);
+        let busy: Vec<SeriesKey> = (0..3)
+            .map(|k| key(Metric::SchedulerTooBusy, STALL_STORE, k))
+            .collect();
+        let full = key(Metric::ChannelFull, HOT_STORE, 0);
+        for hour in 0..6 {
+            let start = spike_start_ms(seed, epoch_ms.div_euclid(HOUR_MS) + hour);
+            let at = |secs: i64| start + secs * 1000;
+            let mut read = |k: SeriesKey, secs: i64| m.sample(k, at(secs), &mut cx);
+            // The stall's statistics are flat before and after its minute, and rise within it.
+            let before = read(stall(STALL_STORE), 59).unwrap();
+            assert_eq!(read(stall(STALL_STORE), -600), Some(before), "hour {hour}");
+            let during = read(stall(STALL_STORE), 90).unwrap();
+            let after = read(stall(STALL_STORE), 121).unwrap();
+            assert!(
+                before > 0.0 && before < during && during < after,
+                "{before} {during} {after}"
+            );
+            assert_eq!(read(stall(STALL_STORE), 700), Some(after));
+            // Never on another store.
+            assert_eq!(read(stall(HOT_STORE), 90), Some(0.0));
+            // Rejections: 50 a second during the stall, none outside it.
+            let rejected = per_second(&m, &busy, at(60), at(120), &mut cx).unwrap();
+            assert!((rejected - 50.0).abs() < 0.05, "{rejected}");
+            assert_eq!(per_second(&m, &busy, at(-300), at(60), &mut cx), Some(0.0));
+            assert_eq!(per_second(&m, &busy, at(120), at(900), &mut cx), Some(0.0));
+            // The full channel: 25 a second over 40 s.
+            let full_rate = per_second(&m, &[full], at(70), at(110), &mut cx).unwrap();
+            assert!((full_rate - 25.0).abs() < 0.05, "{full_rate}");
+            assert_eq!(
+                per_second(&m, &[full], at(110), at(900), &mut cx),
+                Some(0.0)
+            );
+        }
+        // Only the hot store has a channel-full series.
+        let series = m.select(|n| n == "tikv_channel_full_total", |_| true);
+        assert_eq!(series.len(), 1);
+        assert_eq!(series[0].1[1].1, "tikv-0:20180");
+    }
+
+    #[test]
+    fn the_episode_integrals_match_a_numeric_one() {
+        let seed = 11;
+        let anchor = 1_741_478_400_000;
+        let end = anchor + 30 * HOUR_MS + 123_500;
+        let (mut spike, mut stall, mut full) = (0.0, 0.0, 0.0);
+        let step = 50;
+        let mut ms = anchor;
+        while ms < end {
+            let mid = ms + step / 2;
+            spike += spike_shape(seed, mid) * step as f64 / 1000.0;
+            let into = mid - spike_start_ms(seed, mid.div_euclid(HOUR_MS));
+            let inside = |(from, to): (i64, i64)| (from * 1000..to * 1000).contains(&into);
+            stall += if inside(STALL_SPAN) {
+                step as f64 / 1000.0
+            } else {
+                0.0
+            };
+            full += if inside(FULL_SPAN) {
+                step as f64 / 1000.0
+            } else {
+                0.0
+            };
+            ms += step;
+        }
+        let got = cumulative_episodes(seed, anchor, end);
+        assert!((got.spike - spike).abs() < 1e-3, "{got:?} vs {spike}");
+        assert!((got.stall - stall).abs() < 1e-3, "{got:?} vs {stall}");
+        assert!((got.full - full).abs() < 1e-3, "{got:?} vs {full}");
+        assert!(got.stall > 30.0 * 59.0, "{got:?}");
+    }
+
+    /// The cheap store sizes are PD's, scale cycle and outages included.
+    #[test]
+    fn store_sizes_are_what_pd_reports() {
+        let cluster = SimCluster::new(SimConfig {
+            stores: 4,
+            regions: 300,
+            seed: 5,
+            epoch: Timestamp::constant(1_741_593_600, 0),
+            scale_cycle: true,
+            ..SimConfig::default()
+        });
+        let m = MetricsModel::new(Arc::new(cluster));
+        let mut cx = Cx::default();
+        let epoch_ms: i64 = 1_741_593_600_000;
+        let mut checked = 0;
+        for k in -20..400 {
+            let ts = epoch_ms + k * 4 * SCRAPE_MS;
+            let pd = m
+                .cluster
+                .stores_at(Timestamp::from_millisecond(ts).unwrap());
+            for (s, sizes) in m.store_bytes(ts, &mut cx).iter().enumerate() {
+                let st = &pd[s];
+                match sizes {
+                    Some(bytes) => {
+                        assert_eq!(
+                            *bytes,
+                            [st.capacity_bytes, st.available_bytes, st.used_bytes],
+                            "t {k}"
+                        );
+                        checked += 1;
+                    }
+                    None => assert!(!st.alive, "t {k}"),
+                }
+            }
+        }
+        assert!(checked > 1_300, "{checked}");
     }
 }

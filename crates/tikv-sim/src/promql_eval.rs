@@ -3,8 +3,9 @@
 //! selected once per query), then evaluated at each step.
 //!
 //! Supported: number and string literals; instant selectors with `=`, `!=`, `=~`, `!~` (and
-//! `offset`); range selectors at the top level of an instant query and inside `rate`, `irate` and
-//! `increase`; `sum`, `avg`, `max`, `min`, `count` with `by`/`without`; `histogram_quantile`;
+//! `offset`); range selectors at the top level of an instant query and inside `rate`, `irate`,
+//! `increase`, `delta` and `predict_linear`; `sum`, `avg`, `max`, `min`, `count` with
+//! `by`/`without`; `histogram_quantile`;
 //! `scalar`, `vector`, `time`; unary minus; arithmetic (`+ - * / % ^`) and comparisons (with or
 //! without `bool`) between scalars, vectors and scalars, and vectors (one-to-one, with
 //! `on`/`ignoring`). Everything else is refused with [`EvalError::Unsupported`].
@@ -12,6 +13,9 @@
 //! Semantics follow Prometheus 2.42: the 5-minute lookback of instant selectors (with staleness:
 //! a failed scrape ends a series at once), range selectors closed at both ends, `rate` and
 //! `increase` extrapolated as Prometheus does (`extrapolatedRate`, counter resets included),
+//! `delta` extrapolated the same way without counter resets (a gauge may go down),
+//! `predict_linear` as the least-squares line through the window's samples evaluated the given
+//! seconds after the evaluation time (`linearRegression`, constant series exactly flat),
 //! `irate` from the last two samples, the incremental mean of `avg`, `histogram_quantile`'s linear
 //! interpolation (NaN without observations), metric names dropped by functions, aggregations,
 //! arithmetic, `bool` comparisons and unary minus, and Prometheus' execution errors for duplicate
@@ -102,6 +106,7 @@ enum RangeFn {
     Rate,
     Irate,
     Increase,
+    Delta,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -212,6 +217,8 @@ enum Node {
     Instant(Selection),
     Matrix(Selection, i64),
     Range(RangeFn, Selection, i64),
+    /// `predict_linear(selection[range], seconds)`.
+    PredictLinear(Selection, i64, Box<Node>),
     Aggregate(AggOp, Grouping, Box<Node>),
     Quantile(Box<Node>, Box<Node>),
     Binary(Box<BinaryNode>),
@@ -325,10 +332,11 @@ fn prepare_call(model: &MetricsModel, call: &Call) -> Result<Node, EvalError> {
         }
     };
     Ok(match call.func.name {
-        "rate" | "irate" | "increase" => {
+        "rate" | "irate" | "increase" | "delta" => {
             let f = match call.func.name {
                 "rate" => RangeFn::Rate,
                 "irate" => RangeFn::Irate,
+                "delta" => RangeFn::Delta,
                 _ => RangeFn::Increase,
             };
             match arg(0)? {
@@ -341,6 +349,22 @@ fn prepare_call(model: &MetricsModel, call: &Call) -> Result<Node, EvalError> {
                 }
             }
         }
+        "predict_linear" => match arg(0)? {
+            Node::Matrix(selection, range) => {
+                let seconds = arg(1)?;
+                if seconds.kind() != Kind::Scalar {
+                    return Err(EvalError::unsupported(
+                        "predict_linear() with anything but a scalar duration",
+                    ));
+                }
+                Node::PredictLinear(selection, range, Box::new(seconds))
+            }
+            _ => {
+                return Err(EvalError::unsupported(
+                    "predict_linear() over anything but a range selector",
+                ));
+            }
+        },
         "histogram_quantile" => Node::Quantile(Box::new(arg(0)?), Box::new(arg(1)?)),
         "scalar" => Node::ToScalar(Box::new(arg(0)?)),
         "vector" => Node::ToVector(Box::new(arg(0)?)),
@@ -531,6 +555,10 @@ impl<'a> Evaluator<'a> {
             Node::Instant(sel) => Value::Vector(self.instant_selector(sel, t)?),
             Node::Matrix(sel, range) => Value::Matrix(self.matrix_selector(sel, *range, t)?),
             Node::Range(f, sel, range) => Value::Vector(self.range_function(*f, sel, *range, t)?),
+            Node::PredictLinear(sel, range, seconds) => {
+                let seconds = self.scalar(seconds, t)?;
+                Value::Vector(self.predict_linear(sel, *range, seconds, t)?)
+            }
             Node::Aggregate(op, grouping, inner) => {
                 let input = self.vector(inner, t)?;
                 Value::Vector(aggregate(*op, grouping, input))
@@ -680,14 +708,44 @@ impl<'a> Evaluator<'a> {
         for s in &sel.series {
             self.fill_window(s.key, start, end);
             let value = match f {
-                RangeFn::Rate => extrapolated_rate(&self.window, start, end, range, true),
-                RangeFn::Increase => extrapolated_rate(&self.window, start, end, range, false),
+                RangeFn::Rate => extrapolated_rate(&self.window, start, end, range, true, true),
+                RangeFn::Increase => {
+                    extrapolated_rate(&self.window, start, end, range, true, false)
+                }
+                RangeFn::Delta => extrapolated_rate(&self.window, start, end, range, false, false),
                 RangeFn::Irate => instant_rate(&self.window),
             };
             if let Some(value) = value {
                 out.push(Sample {
                     labels: s.unnamed.clone(),
                     value,
+                });
+            }
+        }
+        if sel.unnamed_collide {
+            check_unique(&out)?;
+        }
+        Ok(out)
+    }
+
+    /// `predict_linear`: each series' least-squares line over the window, `seconds` after `t`.
+    fn predict_linear(
+        &mut self,
+        sel: &Selection,
+        range: i64,
+        seconds: f64,
+        t: i64,
+    ) -> Result<Vec<Sample>, EvalError> {
+        self.charge_windows(sel, range)?;
+        let end = t - sel.offset_ms;
+        let mut out = Vec::with_capacity(sel.series.len());
+        for s in &sel.series {
+            self.fill_window(s.key, end - range, end);
+            // The line is placed at the evaluation time, offset or not, as Prometheus does.
+            if let Some((slope, intercept)) = linear_regression(&self.window, t) {
+                out.push(Sample {
+                    labels: s.unnamed.clone(),
+                    value: slope * seconds + intercept,
                 });
             }
         }
@@ -721,12 +779,15 @@ impl<'a> Evaluator<'a> {
     }
 }
 
-/// Prometheus 2.42's `extrapolatedRate` for `rate` (`is_rate`) and `increase`.
+/// Prometheus 2.42's `extrapolatedRate` for `rate` (`is_counter`, `is_rate`), `increase`
+/// (`is_counter`) and `delta` (neither: a gauge's fall is not a reset, and nothing stops its
+/// extrapolation at zero).
 fn extrapolated_rate(
     points: &[(i64, f64)],
     range_start: i64,
     range_end: i64,
     range_ms: i64,
+    is_counter: bool,
     is_rate: bool,
 ) -> Option<f64> {
     let (&(first_t, first_v), &(last_t, last_v)) = (points.first()?, points.last()?);
@@ -734,18 +795,20 @@ fn extrapolated_rate(
         return None;
     }
     let mut result = last_v - first_v;
-    let mut previous = 0.0;
-    for &(_, v) in points {
-        if v < previous {
-            result += previous;
+    if is_counter {
+        let mut previous = 0.0;
+        for &(_, v) in points {
+            if v < previous {
+                result += previous;
+            }
+            previous = v;
         }
-        previous = v;
     }
     let mut to_start = (first_t - range_start) as f64 / 1000.0;
     let to_end = (range_end - last_t) as f64 / 1000.0;
     let sampled = (last_t - first_t) as f64 / 1000.0;
     let average = sampled / (points.len() - 1) as f64;
-    if result > 0.0 && first_v >= 0.0 {
+    if is_counter && result > 0.0 && first_v >= 0.0 {
         let to_zero = sampled * (first_v / result);
         if to_zero < to_start {
             to_start = to_zero;
@@ -768,6 +831,46 @@ fn extrapolated_rate(
         result /= range_ms as f64 / 1000.0;
     }
     Some(result)
+}
+
+/// Prometheus' `linearRegression`: the least-squares `(slope per second, value at
+/// intercept_ms)` of the points, x measured from `intercept_ms`; a constant series is exactly
+/// flat (no rounding noise), and an infinite constant has no line. `None` under two points.
+fn linear_regression(points: &[(i64, f64)], intercept_ms: i64) -> Option<(f64, f64)> {
+    let (&(_, first), true) = (points.first()?, points.len() >= 2) else {
+        return None;
+    };
+    if points.iter().all(|&(_, v)| v == first) {
+        return Some(if first.is_infinite() {
+            (f64::NAN, f64::NAN)
+        } else {
+            (0.0, first)
+        });
+    }
+    // Kahan-compensated sums, as Prometheus keeps them, so that long windows of large values
+    // (bytes) do not lose the slope to rounding.
+    let mut sums = [(0.0f64, 0.0f64); 4];
+    let mut add = |slot: usize, v: f64| {
+        let (sum, c) = &mut sums[slot];
+        let t = *sum + v;
+        if sum.abs() >= v.abs() {
+            *c += (*sum - t) + v;
+        } else {
+            *c += (v - t) + *sum;
+        }
+        *sum = t;
+    };
+    for &(ms, v) in points {
+        let x = (ms - intercept_ms) as f64 / 1000.0;
+        add(0, x);
+        add(1, v);
+        add(2, x * v);
+        add(3, x * x);
+    }
+    let n = points.len() as f64;
+    let [x, y, xy, x2] = sums.map(|(sum, c)| sum + c);
+    let slope = (xy - x * y / n) / (x2 - x * x / n);
+    Some((slope, y / n - slope * x / n))
 }
 
 /// `irate`: the last two samples, a counter reset counting from zero.
@@ -1152,11 +1255,11 @@ mod tests {
             (60_000, 60.0),
         ];
         assert_eq!(
-            extrapolated_rate(&points, 0, 60_000, 60_000, true),
+            extrapolated_rate(&points, 0, 60_000, 60_000, true, true),
             Some(1.0)
         );
         assert_eq!(
-            extrapolated_rate(&points, 0, 60_000, 60_000, false),
+            extrapolated_rate(&points, 0, 60_000, 60_000, true, false),
             Some(60.0)
         );
         // A counter reset counts the value before it.
@@ -1167,13 +1270,84 @@ mod tests {
             (45_000, 20.0),
             (60_000, 35.0),
         ];
-        let r = extrapolated_rate(&reset, 0, 60_000, 60_000, true).unwrap();
+        let r = extrapolated_rate(&reset, 0, 60_000, 60_000, true, true).unwrap();
         assert!((r - 50.0 / 60.0).abs() < 1e-12, "{r}");
         assert_eq!(instant_rate(&reset), Some(1.0));
         assert_eq!(
-            extrapolated_rate(&points[..1], 0, 60_000, 60_000, true),
+            extrapolated_rate(&points[..1], 0, 60_000, 60_000, true, true),
             None
         );
+    }
+
+    #[test]
+    fn delta_is_a_gauges_extrapolated_change() {
+        // Last minus first, no resets: 2 − 10 = −8 (a counter would have added 10 + 7).
+        let gauge = [
+            (0, 10.0),
+            (15_000, 4.0),
+            (30_000, 7.0),
+            (45_000, 1.0),
+            (60_000, 2.0),
+        ];
+        assert_eq!(
+            extrapolated_rate(&gauge, 0, 60_000, 60_000, false, false),
+            Some(-8.0)
+        );
+        // Samples 5 s after the start and 10 s before the end, 15 s apart: both gaps are under
+        // 1.1 × 15 s, so the 45 s sampled stretch to the whole 60 s: −30 × 60 / 45 = −40.
+        let falling = [
+            (5_000, 100.0),
+            (20_000, 90.0),
+            (35_000, 80.0),
+            (50_000, 70.0),
+        ];
+        assert_eq!(
+            extrapolated_rate(&falling, 0, 60_000, 60_000, false, false),
+            Some(-40.0)
+        );
+        // A gap to the start over 1.1 × 15 s extrapolates half an interval (7.5 s): 6 × 37.5 / 30
+        // = 7.5. `increase` would stop at the counter's zero, 5 s before the first sample:
+        // 6 × 35 / 30 = 7.
+        let rising = [(30_000, 1.0), (45_000, 4.0), (60_000, 7.0)];
+        assert_eq!(
+            extrapolated_rate(&rising, 0, 60_000, 60_000, false, false),
+            Some(7.5)
+        );
+        let increase = extrapolated_rate(&rising, 0, 60_000, 60_000, true, false).unwrap();
+        assert!((increase - 7.0).abs() < 1e-12, "{increase}");
+    }
+
+    #[test]
+    fn linear_regression_fits_least_squares_at_the_evaluation_time() {
+        // On a line: 1/3 per second, 30 at t = 0; in 60 s, 50.
+        let line = [(-60_000, 10.0), (-30_000, 20.0), (0, 30.0)];
+        let (slope, intercept) = linear_regression(&line, 0).unwrap();
+        assert!((slope - 1.0 / 3.0).abs() < 1e-12, "{slope}");
+        assert!((intercept - 30.0).abs() < 1e-12, "{intercept}");
+        // Off a line: x = −30, −20, −10, 0 (mean −15), y = 0, 10, 5, 15 (mean 7.5);
+        // Σ(x−x̄)(y−ȳ) = 200, Σ(x−x̄)² = 500: slope 0.4, value at 0: 7.5 + 0.4 × 15 = 13.5.
+        let scattered = [(-30_000, 0.0), (-20_000, 10.0), (-10_000, 5.0), (0, 15.0)];
+        let (slope, intercept) = linear_regression(&scattered, 0).unwrap();
+        assert!((slope - 0.4).abs() < 1e-12, "{slope}");
+        assert!((intercept - 13.5).abs() < 1e-12, "{intercept}");
+        // The same points seen from 10 s later: the line's value there, 17.5.
+        let (_, later) = linear_regression(&scattered, 10_000).unwrap();
+        assert!((later - 17.5).abs() < 1e-12, "{later}");
+        // Large values (bytes) over six hours keep their slope: −1,536 per second.
+        let bytes: Vec<(i64, f64)> = (0..=1_440)
+            .map(|k| (k * 15_000, 1.9e12 - 1_536.0 * (k * 15) as f64))
+            .collect();
+        let (slope, _) = linear_regression(&bytes, 21_600_000).unwrap();
+        assert!((slope + 1_536.0).abs() < 1e-6, "{slope}");
+        // Constant: exactly flat; an infinite constant has no line; one point is not a line.
+        assert_eq!(
+            linear_regression(&[(0, 5.0), (15_000, 5.0)], 0),
+            Some((0.0, 5.0))
+        );
+        let (s, i) = linear_regression(&[(0, f64::INFINITY), (15_000, f64::INFINITY)], 0).unwrap();
+        assert!(s.is_nan() && i.is_nan());
+        assert_eq!(linear_regression(&[(0, 5.0)], 0), None);
+        assert_eq!(linear_regression(&[], 0), None);
     }
 
     #[test]

@@ -6,9 +6,11 @@
 //! Time-dependent behaviour, all of it O(1) per region:
 //! - Leaders rotate: regions fall in 64 groups by hash, and each group's leader slot advances
 //!   every 30 minutes, one group every ~28 s.
-//! - The flapping store (see `timeline`): while it is stopped its leaders move to the next voter
-//!   (10 s election), its peers are down and pending once PD calls it Disconnected; after it
-//!   restarts the groups catch up (pending) and take their leaders back one after the other.
+//! - The flapping store (see `timeline`): its leaders are transferred to the next voter, group
+//!   after group, in the 30 s before it stops (a graceful restart: `tiup cluster reload` evicts a
+//!   TiKV's leaders before stopping it), so its leader count falls to 0 while it still reports;
+//!   its peers are down and pending once PD calls it Disconnected; after it restarts the groups
+//!   catch up (pending) and take their leaders back one after the other.
 //! - Splits: the hot table's last region splits every `split_interval`; the new regions sit just
 //!   before it in key order, so key-order index `i` maps to a uid without any lookup.
 //! - A few regions gain a learner for 4 minutes every 40 minutes (staggered).
@@ -27,8 +29,11 @@ const MIB: u64 = 1 << 20;
 /// Leader groups: regions fall in these by hash, and a group's leaders move together.
 pub(crate) const GROUPS: usize = 64;
 const LEADER_ROTATION: i64 = 1_800 * SECOND;
-/// Raft election after the flapping store stops: its leaders move after this long.
-const ELECTION: i64 = 10 * SECOND;
+/// The flapping store's leaders start moving away this long before it stops...
+const EVICT_BEFORE_STOP: i64 = 30 * SECOND;
+/// ...group after group over this long, so that the last leaves 10 s before the stop. (PD's
+/// evict-leader scheduler, which does it for `tiup`, is not modelled.)
+const EVICT_SPREAD: i64 = 20 * SECOND;
 /// After the restart, balance-leader starts moving leaders back after this long...
 const REBALANCE_DELAY: i64 = 30 * SECOND;
 /// ...and has moved all of them back this much later.
@@ -300,8 +305,8 @@ impl Moment {
     }
 }
 
-/// Which leader groups keep their leaders off the flapping store (from an election after it stops
-/// until balance-leader brings them back, group after group) and which groups' peers on it are
+/// Which leader groups keep their leaders off the flapping store (from their transfer before it
+/// stops until balance-leader brings them back, group after group) and which groups' peers on it are
 /// still catching up after its restart. A cycle's return reaches into the next cycle, so the
 /// previous cycle counts too.
 fn outage_groups(timeline: &Timeline, now: i64) -> ([bool; GROUPS], [bool; GROUPS]) {
@@ -319,7 +324,8 @@ fn outage_groups(timeline: &Timeline, now: i64) -> ([bool; GROUPS], [bool; GROUP
         for g in 0..GROUPS {
             let g64 = g as i64;
             let returns = back + REBALANCE_DELAY + g64 * REBALANCE_SPREAD / GROUPS as i64;
-            if now >= stop_at + ELECTION && now < returns {
+            let leaves = stop_at - EVICT_BEFORE_STOP + g64 * EVICT_SPREAD / GROUPS as i64;
+            if now >= leaves && now < returns {
                 avoid[g] = true;
             }
             if now >= back && now < back + (g64 + 1) * CATCH_UP / GROUPS as i64 {

@@ -1,6 +1,7 @@
 //! The simulated Prometheus: format conformance with the Prometheus 2.42 fixtures (bytes where
 //! the answer does not depend on the data, envelope and value kinds where it does), PromQL
-//! semantics, determinism, and the cost of a large range query.
+//! semantics, TiKV's alert rules over the simulated series, determinism, and the cost of a large
+//! range query.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -591,6 +592,171 @@ async fn histogram_quantile_interpolates_and_is_nan_without_observations() {
     )
     .await;
     assert!(number(&busy[0].1) > 0.0, "{busy:?}");
+}
+
+/// The samples of one series over a range, as an instant query of a range selector returns them.
+async fn matrix_at(router: &Router, query: &str, t: i64) -> Vec<(i64, f64)> {
+    let target = format!("/api/v1/query?query={}&time={t}", urlencode(query));
+    let reply = call(router, Method::GET, &target, None).await;
+    assert_eq!(reply.status, 200, "{query}: {}", reply.text());
+    let body = reply.json();
+    assert_eq!(body["data"]["resultType"], "matrix", "{query}");
+    let result = body["data"]["result"].as_array().unwrap();
+    assert_eq!(result.len(), 1, "{query}: one series");
+    result[0]["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p[0].as_i64().unwrap(), number(p[1].as_str().unwrap())))
+        .collect()
+}
+
+#[tokio::test]
+async fn delta_and_predict_linear_follow_the_samples() {
+    // Two hours in: the hot table has split 120 times, so the stores fill.
+    let t = unix(7_200);
+    let router = prometheus_router(sim(3, 300), Clock::Fixed(at(7_200)));
+    let available = r#"tikv_store_size_bytes{instance="tikv-0:20180",type="available"}"#;
+    let samples = matrix_at(&router, &format!("{available}[10m]"), t).await;
+    assert_eq!(samples.len(), 41, "both ends of the window are scrapes");
+    // Least squares, computed here from the samples: x in seconds from t.
+    let n = samples.len() as f64;
+    let mean_x = samples.iter().map(|(ts, _)| (ts - t) as f64).sum::<f64>() / n;
+    let mean_y = samples.iter().map(|(_, v)| v).sum::<f64>() / n;
+    let (mut cov, mut var) = (0.0, 0.0);
+    for (ts, v) in &samples {
+        let dx = (ts - t) as f64 - mean_x;
+        cov += dx * (v - mean_y);
+        var += dx * dx;
+    }
+    let slope = cov / var;
+    assert!(slope < 0.0, "the store fills: {slope}");
+    let want = mean_y + slope * (3_600.0 - mean_x);
+    let got = vector_at(
+        &router,
+        &format!("predict_linear({available}[10m], 3600)"),
+        t,
+    )
+    .await;
+    assert_eq!(got.len(), 1);
+    assert!(
+        !got[0].0.contains_key("__name__"),
+        "functions drop the name"
+    );
+    let got = number(&got[0].1);
+    assert!((got - want).abs() < 1.0, "{got} vs {want}");
+    // The samples sit on both ends of the window: delta is last minus first, unextrapolated.
+    let delta = vector_at(&router, &format!("delta({available}[10m])"), t).await;
+    let want = samples[40].1 - samples[0].1;
+    assert!(
+        (number(&delta[0].1) - want).abs() < 1e-3,
+        "{delta:?} vs {want}"
+    );
+    assert!(want < 0.0);
+    // predict_linear needs a scalar duration; the parser refuses a string.
+    let target = format!(
+        "/api/v1/query?query={}&time={t}",
+        urlencode(&format!(r#"predict_linear({available}[10m], "1h")"#))
+    );
+    assert_eq!(call(&router, Method::GET, &target, None).await.status, 400);
+}
+
+/// When the hourly load spike of the seed-42 cluster starts in the scenario's first hour (seconds
+/// after the epoch): its load jumps by more than 1.5% a second there and nowhere else.
+fn first_spike(sim: &SimCluster) -> i64 {
+    (0..3_600)
+        .find(|&s| sim.load_factor(at(s + 1)) > sim.load_factor(at(s)) * 1.015)
+        .expect("a spike every hour")
+}
+
+fn instances(v: &[(BTreeMap<String, String>, String)]) -> BTreeSet<String> {
+    v.iter().map(|(l, _)| l["instance"].clone()).collect()
+}
+
+/// TiKV's own alert expressions (`metrics/alertmanager/tikv.rules.yml`), verbatim, against the
+/// simulated series: quiet before the hourly spike, firing at its peak on the stores the scenario
+/// says, and the leader drop of the flapping store as it hands its leaders over.
+#[tokio::test]
+async fn tikvs_alert_rules_fire_where_the_scenario_says() {
+    let cluster = sim(3, 300);
+    let spike = first_spike(&cluster);
+    let router = prometheus_router(cluster, Clock::Fixed(at(3_600)));
+    let rules = [
+        (
+            "TiKV_raftstore_thread_cpu_seconds_total",
+            r#"sum(rate(tikv_thread_cpu_seconds_total{name=~"(raftstore|rs)_.*"}[1m])) by (instance)  > 1.6"#,
+            "tikv-0:20180",
+        ),
+        (
+            "TiKV_write_stall",
+            "delta( tikv_engine_write_stall[10m])  > 0",
+            "tikv-1:20180",
+        ),
+        (
+            "TiKV_channel_full_total",
+            "sum(rate(tikv_channel_full_total[10m])) BY (type, instance) > 0",
+            "tikv-0:20180",
+        ),
+        (
+            // No rule in TiKV: its "Server is busy" panel, compared with 0.
+            "Server is busy",
+            "sum(rate(tikv_scheduler_too_busy_total[1m])) by (instance) > 0",
+            "tikv-1:20180",
+        ),
+    ];
+    for (rule, expr, instance) in rules {
+        let quiet = vector_at(&router, expr, unix(spike - 1)).await;
+        assert!(quiet.is_empty(), "{rule} before the spike: {quiet:?}");
+        let firing = vector_at(&router, expr, unix(spike + 120)).await;
+        assert_eq!(
+            instances(&firing),
+            BTreeSet::from([instance.to_owned()]),
+            "{rule} at the spike's peak"
+        );
+    }
+    // Every write stall statistic moved (the rule has no `type` filter).
+    let stalls = vector_at(
+        &router,
+        "delta( tikv_engine_write_stall[10m])  > 0",
+        unix(spike + 120),
+    )
+    .await;
+    assert_eq!(stalls.len(), 6, "{stalls:?}");
+    // TiKV's apply rule matches `name="apply_.*"` as an equality: no thread has that name.
+    let apply =
+        r#"max(rate(tikv_thread_cpu_seconds_total{name="apply_.*"}[1m])) by (instance) > 0.9"#;
+    assert!(
+        vector_at(&router, apply, unix(spike + 120))
+            .await
+            .is_empty()
+    );
+    let threads = vector_at(
+        &router,
+        r#"count(tikv_thread_cpu_seconds_total{name=~"apply_.*"})"#,
+        unix(UP),
+    )
+    .await;
+    assert_eq!(
+        threads[0].1, "6",
+        "two apply threads on each of three stores"
+    );
+    // TiKV_leader_drops, on the leader count TiKV exports since 3.0: the flapping store hands its
+    // leaders over from 90 s to 110 s, before it stops at 120 s.
+    let drops = r#"delta(tikv_raftstore_region_count{type="leader"}[30s]) < -10"#;
+    assert!(vector_at(&router, drops, unix(60)).await.is_empty());
+    let dropped = vector_at(&router, drops, unix(110)).await;
+    assert_eq!(
+        instances(&dropped),
+        BTreeSet::from(["tikv-2:20180".to_owned()])
+    );
+    // The rule's own metric was removed from TiKV in 3.0: the simulation has no such series.
+    let gone = vector_at(
+        &router,
+        r#"tikv_pd_heartbeat_tick_total{type="leader"}"#,
+        unix(110),
+    )
+    .await;
+    assert!(gone.is_empty());
 }
 
 // ---- determinism and cost --------------------------------------------------------------------

@@ -477,8 +477,17 @@ pub(crate) fn scale_epoch() -> jiff::Timestamp {
 
 /// One simulated cluster with the scale cycle on (3 stores, 300 regions, seed 11), served by one
 /// simulated PD per instant of `times` (seconds after [`scale_epoch`]) with its clock fixed
-/// there, and tikv-lens in front of them as clusters `t<seconds>`.
+/// there; cluster `t<seconds>` is the cluster at that instant. No Prometheus.
 pub(crate) async fn scale_cycle_lens(times: &[i64]) -> Lens {
+    scale_cycle_stack(times, false).await
+}
+
+/// [`scale_cycle_lens`] with a simulated Prometheus beside each simulated PD, on the same clock.
+pub(crate) async fn scale_cycle_lens_with_prometheus(times: &[i64]) -> Lens {
+    scale_cycle_stack(times, true).await
+}
+
+async fn scale_cycle_stack(times: &[i64], with_prometheus: bool) -> Lens {
     use tikv_sim::{Clock, SimCluster, SimConfig};
     let sim = Arc::new(SimCluster::new(SimConfig {
         stores: 3,
@@ -499,7 +508,19 @@ pub(crate) async fn scale_cycle_lens(times: &[i64]) -> Lens {
             Clock::Fixed(now),
             std::future::pending(),
         ));
-        clusters.push(cluster(&format!("t{t}"), &[url]));
+        let mut config = cluster(&format!("t{t}"), &[url]);
+        if with_prometheus {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let url = format!("http://{}", listener.local_addr().unwrap());
+            tokio::spawn(tikv_sim::serve_prometheus(
+                listener,
+                Arc::clone(&sim),
+                Clock::Fixed(now),
+                std::future::pending(),
+            ));
+            config.prometheus = Some(url.parse().unwrap());
+        }
+        clusters.push(config);
     }
     Lens::start(clusters, test_limits()).await
 }

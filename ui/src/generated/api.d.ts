@@ -693,7 +693,14 @@ export interface components {
         BlockerKind: "not_enough_stores" | "store_limit_zero" | "scheduler_paused" | "scheduler_missing" | "scheduler_disabled" | "checker_disabled" | "schedule_limit_zero" | "scheduling_halted" | "evict_leader_on_removed_store";
         /** @description One named check and its verdict. */
         Check: {
-            /** @description The check's stable id, e.g. `store-down`. */
+            /**
+             * @description The check's stable id, one of (in the order they are listed): `store-down`,
+             *     `pd-members`, `region-health`, `leader-schedulers`, `balance-paused`,
+             *     `scale-in-blocked`, `low-space`, `version-drift`, `location-labels`,
+             *     `gc-safe-point-age`, `resolved-ts-lag` (from PD); `capacity-runway`, `raftstore-cpu`,
+             *     `apply-cpu`, `write-stall`, `channel-full`, `leader-drops`, `scheduler-busy` (from
+             *     Prometheus).
+             */
             id: string;
             /** @description The verdict. */
             status: components["schemas"]["CheckStatus"];
@@ -726,13 +733,16 @@ export interface components {
             };
             /**
              * Format: double
-             * @description The value at or beyond which the check is `warning`, in the unit of the value it applies
-             *     to, or `null` when the check has no such threshold.
+             * @description The threshold of `warning`, in the unit of the value it applies to, or `null` when the
+             *     check has no such threshold. A value at or above it is `warning` for counts, ratios and
+             *     ages; above it for the checks of alert rules (`raftstore-cpu` … `scheduler-busy`: 0
+             *     means any); under it for `capacity-runway`'s days.
              */
             warning_threshold: number | null;
             /**
              * Format: double
-             * @description The value at or beyond which the check is `critical`, or `null` when it has none.
+             * @description The threshold of `critical`, on the same side as `warning_threshold`, or `null` when the
+             *     check has none.
              */
             critical_threshold: number | null;
             /** @description The stores concerned (the down ones, the low ones, the held ones), ascending. */
