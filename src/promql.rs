@@ -95,7 +95,8 @@ impl QueryScope {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum CheckQuery {
     /// Days until each store's available bytes reach zero at the trend of `lookback`
-    /// (`predict_linear`): positive when filling, negative or infinite when not.
+    /// (`predict_linear`'s slope: its line now minus its line in a day): positive when
+    /// filling, negative or infinite when not.
     CapacityRunway,
     /// Raftstore threads' cores per instance (`TiKV_raftstore_thread_cpu_seconds_total`).
     RaftstoreCpu,
@@ -138,9 +139,12 @@ impl CheckQuery {
             CheckQuery::CapacityRunway => {
                 let available =
                     format!("tikv_store_size_bytes{{{matcher}{sep}type=\"available\"}}");
+                // The fitted line now minus the fitted line in a day is exactly the bytes lost
+                // per day at the trend; the last sample minus the line in a day would also count
+                // how far that sample sits off the line, which swamps a slow trend.
+                let range = promql_duration(lookback);
                 format!(
-                    "min by ({by}) ({available} / ({available} - predict_linear({available}[{}], 86400)))",
-                    promql_duration(lookback)
+                    "min by ({by}) ({available} / (predict_linear({available}[{range}], 0) - predict_linear({available}[{range}], 86400)))"
                 )
             }
             CheckQuery::RaftstoreCpu => format!(
