@@ -274,9 +274,22 @@ mod tests {
         Some(serde_json::to_vec(&result).unwrap())
     }
 
-    /// The reader's answer, as the handler assembles it, or `None` when it declines.
+    /// The reader's answer, as the handler assembles it, or `None` when it declines; read on one
+    /// thread and cut in two wherever it can be (even a small body): both must give the same.
     fn rendered(body: &[u8], range: RangeParams) -> Option<Vec<u8>> {
-        let rendered = normalize::render_range(body, range)?;
+        let one = rendered_in_two_from(body, range, usize::MAX);
+        let two = rendered_in_two_from(body, range, 0);
+        assert_eq!(
+            one,
+            two,
+            "one thread and two read {}",
+            String::from_utf8_lossy(body)
+        );
+        one
+    }
+
+    fn rendered_in_two_from(body: &[u8], range: RangeParams, from: usize) -> Option<Vec<u8>> {
+        let rendered = normalize::render_range_in_two_from(body, range, from)?;
         let frame = sample::range_frame(
             CLUSTER,
             QUERY,
@@ -379,6 +392,47 @@ mod tests {
             r#"{"status":"success","errorType":null,"error":null,"data":{"resultType":"matrix","result":[]}}"#,
         ];
         for body in read {
+            assert_eq!(same_answer(body.as_bytes(), grid), Ok(true), "{body}");
+        }
+    }
+
+    /// A body cut in two where a label holds the very bytes of a boundary between series: the
+    /// half before the cut fails, and the body is read in one, to the decoder's bytes.
+    #[test]
+    fn a_cut_inside_a_label_is_no_cut() {
+        let grid = range(1_795_744_680, 1_795_744_800, 60);
+        let series = |label: &str| {
+            format!(
+                r#"{{"metric":{{"a":{}}},"values":[[1795744680,"1"],[1795744740,"2.5"]]}}"#,
+                serde_json::to_string(label).unwrap()
+            )
+        };
+        let trap = "]},{\"metric\":{\"b\":\"c\"},\"values\":[]},{\"metric\":";
+        for padding in 0..40 {
+            let list = [
+                series(&"x".repeat(padding)),
+                series(trap),
+                series(trap),
+                series("z"),
+            ];
+            let body = format!(
+                r#"{{"status":"success","data":{{"resultType":"matrix","result":[{}]}}}}"#,
+                list.join(",")
+            );
+            assert_eq!(same_answer(body.as_bytes(), grid), Ok(true), "{body}");
+        }
+    }
+
+    /// A cut past the end of the series, in an unknown key after them that holds what reads as
+    /// a series: the first half ends before the cut, so there was no cut.
+    #[test]
+    fn a_cut_past_the_series_is_no_cut() {
+        let grid = range(1_795_744_680, 1_795_744_800, 60);
+        for padding in 0..80 {
+            let body = format!(
+                r#"{{"status":"success","data":{{"resultType":"matrix","result":[{{"metric":{{"a":"{}"}},"values":[[1795744680,"1"]]}}],"x":[{{"k":[0]}},{{"metric":{{"b":"2"}},"values":[[1795744680,"2"]]}}]}}}}"#,
+                "p".repeat(padding)
+            );
             assert_eq!(same_answer(body.as_bytes(), grid), Ok(true), "{body}");
         }
     }

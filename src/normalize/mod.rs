@@ -40,6 +40,8 @@ pub(crate) use member::{member_list, pd_overview};
 pub use overview::{storage_totals, store_state_counts};
 pub(crate) use placement::{placement, replication, rule_groups};
 pub(crate) use range_body::render_range;
+#[cfg(test)]
+pub(crate) use range_body::render_range_in_two_from;
 #[doc(hidden)]
 pub use range_body::render_range_json_len;
 pub use region::normalize_regions_page;
