@@ -6,7 +6,8 @@
 //! milliseconds, mostly in allocating and visiting each pair; this reader walks the bytes once,
 //! copies each value text that is already the JSON serde would print for it (see
 //! [`super::sample::decimal_is_json`]), parses and prints only the others, and writes each
-//! series as soon as it is read.
+//! series as soon as it is read. A large body's series are read in two halves on two threads
+//! (`Reader::series_in_two`): Prometheus, done with its answer, leaves a core idle meanwhile.
 //!
 //! It reads one shape only: the one Prometheus, Thanos, VictoriaMetrics and Mimir send for a
 //! successful matrix (`{"status":"success","data":{"resultType":"matrix","result":[...]}}`,
