@@ -46,6 +46,9 @@
 //! - [`normalize`]: pure functions, no I/O: wire types to model types, PD byte sizes, Go
 //!   durations and timestamps, sample values, TiDB keys, TSOs, PD's string booleans and
 //!   comma-joined lists, operator texts; the one mapping from an upstream to a warning's source.
+//!   Two large answers skip the model on the way: a page of regions and a range query's series
+//!   are written as JSON while the upstream's body is read (`RenderedRegions`,
+//!   `range_body.rs`), byte for byte what serde writes for the model.
 //! - [`upstream`]: the HTTP clients, one folder per upstream, with their paths (known once),
 //!   raw wire types (never part of the public schema; they accept what PD v4 to v9 really send),
 //!   limits and cache TTLs ([`upstream::UpstreamLimits`], [`upstream::CacheTtls`], filled in by

@@ -450,7 +450,9 @@ mod tests {
         let a = format!(r#"tikv_store_size_bytes{{{m},type="available"}}"#);
         assert_eq!(
             CheckQuery::CapacityRunway.promql(&scope, &m, lookback),
-            format!("min by (pod) ({a} / ({a} - predict_linear({a}[6h], 86400)))")
+            format!(
+                "min by (pod) ({a} / (predict_linear({a}[6h], 0) - predict_linear({a}[6h], 86400)))"
+            )
         );
     }
 

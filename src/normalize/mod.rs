@@ -20,6 +20,7 @@ mod overview;
 pub mod pd_text;
 mod placement;
 pub mod progress;
+mod range_body;
 mod region;
 mod resolved_ts;
 pub mod sample;
@@ -38,6 +39,11 @@ pub use hotspot::{REGION_CHECKS, region_health_counts};
 pub(crate) use member::{member_list, pd_overview};
 pub use overview::{storage_totals, store_state_counts};
 pub(crate) use placement::{placement, replication, rule_groups};
+pub(crate) use range_body::render_range;
+#[cfg(test)]
+pub(crate) use range_body::render_range_in_two_from;
+#[doc(hidden)]
+pub use range_body::render_range_json_len;
 pub use region::normalize_regions_page;
 #[doc(hidden)]
 pub use region::parse_regions_page_wire_only;

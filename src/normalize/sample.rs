@@ -63,6 +63,48 @@ pub fn parse_sample_value(s: &str) -> Result<SampleValue, SampleValueError> {
     }
 }
 
+/// Whether a sample text that is a plain decimal (`"42.5"`, `"-3"`, `"0.0012"`) is already,
+/// byte for byte, the JSON serde_json writes for the number it parses to, so that it can be
+/// copied instead of parsed and printed again: `Some(false)` when it is, `Some(true)` when it is
+/// once `.0` is appended (an integer: serde writes `42.0`), `None` when only parsing and
+/// printing can tell (more than 15 significant digits, an exponent, a trailing zero after the
+/// point, a leading zero or `+`, or a magnitude serde writes with an exponent).
+///
+/// Why copying is exact: a decimal of at most 15 significant digits is the only one of that
+/// length or shorter that parses to its double (15 digits always survive a round trip through a
+/// double), so it is the shortest representation serde_json prints for that double; serde_json
+/// prints it without an exponent from 1e-5 up to 1e16, as the text already is. Prometheus prints
+/// gauges and counters (bytes, counts) this way; rates usually have 16 or 17 digits and are
+/// parsed.
+#[inline]
+pub(crate) fn decimal_is_json(text: &[u8]) -> Option<bool> {
+    let unsigned = text.strip_prefix(b"-").unwrap_or(text);
+    let int = unsigned.iter().take_while(|b| b.is_ascii_digit()).count();
+    if int == 0 || (int > 1 && unsigned[0] == b'0') {
+        return None;
+    }
+    // Digits are counted from the first non-zero one to the last one written, so trailing zeros
+    // of an integer count: then at most 15 digits before the point, well below 1e16, where
+    // serde_json starts writing exponents.
+    let Some((&b'.', frac)) = unsigned[int..].split_first() else {
+        return (int == unsigned.len() && int <= 15).then_some(true);
+    };
+    if frac.is_empty() || frac.last() == Some(&b'0') || !frac.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let significant = if unsigned[0] == b'0' {
+        let zeros = frac.iter().take_while(|&&b| b == b'0').count();
+        // 0.00001 is the smallest serde_json writes without an exponent.
+        if zeros > 4 {
+            return None;
+        }
+        frac.len() - zeros
+    } else {
+        int + frac.len()
+    };
+    (significant <= 15).then_some(false)
+}
+
 /// Float Unix seconds (`1795744754.375`) to integer milliseconds.
 pub fn timestamp_ms(seconds: f64) -> Option<i64> {
     let ms = (seconds * 1000.0).round();
@@ -70,17 +112,28 @@ pub fn timestamp_ms(seconds: f64) -> Option<i64> {
     (ms.is_finite() && ms.abs() < 1e16).then_some(ms as i64)
 }
 
-fn pair(field: &str, p: &SamplePair) -> Result<(i64, SampleValue), FieldError> {
-    let ts = timestamp_ms(p.0)
-        .ok_or_else(|| FieldError::new(field, format!("invalid timestamp {}", p.0)))?;
-    let value = parse_sample_value(&p.1).map_err(|e| FieldError::new(field, e))?;
+/// A sample's time and value; on failure, what is wrong with it (the caller names the field,
+/// only then: a large answer has hundreds of thousands of samples).
+fn pair(p: &SamplePair) -> Result<(i64, SampleValue), String> {
+    let ts = timestamp_ms(p.0).ok_or_else(|| format!("invalid timestamp {}", p.0))?;
+    let value = parse_sample_value(&p.1).map_err(|e| e.to_string())?;
     Ok((ts, value))
+}
+
+/// The `data.result[i].values[j]` a matrix sample's problem is about.
+fn matrix_point(i: usize, j: usize) -> impl FnOnce(String) -> FieldError {
+    move |message| FieldError::new(&format!("data.result[{i}].values[{j}]"), message)
 }
 
 /// Prometheus' `warnings` and `infos`, as tikv-lens warnings.
 pub(crate) fn warnings(envelope: &Envelope) -> Vec<Warning> {
-    let warnings = envelope.warnings.iter().cloned();
-    let infos = envelope.infos.iter().map(|i| format!("info: {i}"));
+    prometheus_warnings(&envelope.warnings, &envelope.infos)
+}
+
+/// [`warnings`] from the two lists themselves.
+pub(crate) fn prometheus_warnings(warnings: &[String], infos: &[String]) -> Vec<Warning> {
+    let warnings = warnings.iter().cloned();
+    let infos = infos.iter().map(|i| format!("info: {i}"));
     warnings
         .chain(infos)
         .map(|message| Warning {
@@ -116,14 +169,17 @@ pub(crate) fn instant_result(
                 // A native-histogram sample has no float value; it has nothing to show here.
                 .filter_map(|(i, s)| s.value.map(|v| (i, s.metric, v)))
                 .map(|(i, labels, v)| {
-                    let (timestamp_ms, value) = pair(&format!("data.result[{i}].value"), &v)?;
+                    let (timestamp_ms, value) = pair(&v).map_err(|message| {
+                        FieldError::new(&format!("data.result[{i}].value"), message)
+                    })?;
                     Ok(instant_sample(labels, timestamp_ms, value))
                 })
                 .collect::<Result<_, FieldError>>()?;
         }
         Some(QueryData::Scalar(p)) => {
             result.result_type = ResultType::Scalar;
-            let (timestamp_ms, value) = pair("data.result", &p)?;
+            let (timestamp_ms, value) =
+                pair(&p).map_err(|message| FieldError::new("data.result", message))?;
             result.samples = vec![instant_sample(BTreeMap::new(), timestamp_ms, value)];
         }
         Some(QueryData::String(p)) => {
@@ -163,7 +219,7 @@ fn raw_series(i: usize, s: MatrixSeries) -> Result<RawSeries, FieldError> {
         non_finite: Vec::new(),
     };
     for (j, p) in s.values.iter().enumerate() {
-        let (ts, value) = pair(&format!("data.result[{i}].values[{j}]"), p)?;
+        let (ts, value) = pair(p).map_err(matrix_point(i, j))?;
         if let Some(kind) = value.non_finite() {
             out.non_finite.push(NonFinitePoint {
                 index: j,
@@ -200,7 +256,7 @@ pub(crate) fn align(
             let mut values = vec![None; axis.len()];
             let mut kinds: BTreeMap<usize, NonFinite> = BTreeMap::new();
             for (j, p) in s.values.iter().enumerate() {
-                let (ts, value) = pair(&format!("data.result[{i}].values[{j}]"), p)?;
+                let (ts, value) = pair(p).map_err(matrix_point(i, j))?;
                 let Some(index) = grid_index(ts, range, axis.len()) else {
                     continue;
                 };
@@ -223,7 +279,12 @@ pub(crate) fn align(
     Ok((axis, aligned))
 }
 
-fn grid_index(ts: i64, range: RangeParams, len: usize) -> Option<usize> {
+/// The grid point a sample at `ts` (Unix milliseconds) belongs to: the nearest one, `None`
+/// outside the `len` points of the grid.
+pub(crate) fn grid_index(ts: i64, range: RangeParams, len: usize) -> Option<usize> {
+    if range.step_ms <= 0 {
+        return None;
+    }
     let offset = ts.checked_sub(range.start_ms)?;
     let half = range.step_ms / 2;
     let index = (offset + half).div_euclid(range.step_ms);
@@ -239,7 +300,7 @@ pub(crate) fn range_result(
     envelope: Envelope,
     observed_at: Timestamp,
 ) -> Result<RangeQueryResult, FieldError> {
-    let meta = Meta::new(observed_at, warnings(&envelope));
+    let warnings = warnings(&envelope);
     let series = match envelope.data {
         Some(QueryData::Matrix(series)) => series,
         Some(_) => {
@@ -250,8 +311,23 @@ pub(crate) fn range_result(
         }
         None => return Err(FieldError::new("data", "missing in a success answer")),
     };
-    let (timestamps_ms, series) = align(series, range)?;
-    Ok(RangeQueryResult {
+    let (_, series) = align(series, range)?;
+    let mut result = range_frame(cluster, query, range, requested, warnings, observed_at);
+    result.series = series;
+    Ok(result)
+}
+
+/// A range answer without its series: the grid, the times asked for, the meta.
+pub(crate) fn range_frame(
+    cluster: &str,
+    query: &str,
+    range: RangeParams,
+    requested: (i64, i64),
+    warnings: Vec<Warning>,
+    observed_at: Timestamp,
+) -> RangeQueryResult {
+    let timestamps_ms = grid(range);
+    RangeQueryResult {
         cluster: cluster.to_owned(),
         query: query.to_owned(),
         start_ms: range.start_ms,
@@ -260,9 +336,31 @@ pub(crate) fn range_result(
         requested_end_ms: requested.1,
         step_seconds: range.step_ms as f64 / 1000.0,
         timestamps_ms,
-        series,
-        meta,
-    })
+        series: Vec::new(),
+        meta: Meta::new(observed_at, warnings),
+    }
+}
+
+/// The benchmark's baseline, the general decoder: a range body decoded into the wire types,
+/// normalized and serialized as the API serializes answers; how many bytes of JSON. Not part of
+/// the API.
+#[doc(hidden)]
+pub fn decode_range_json_len(body: &[u8], range: RangeParams) -> Option<usize> {
+    let envelope: Envelope = serde_json::from_slice(body).ok()?;
+    let result = range_result("c", "q", range, (0, 0), envelope, Timestamp::UNIX_EPOCH).ok()?;
+    let mut out = crate::chunked::ChunkWriter::default();
+    serde_json::to_writer(&mut out, &result).ok()?;
+    Some(out.finish().iter().map(bytes::Bytes::len).sum())
+}
+
+/// The benchmark's floor: a range body merely parsed into the wire types; how many series. Not
+/// part of the API.
+#[doc(hidden)]
+pub fn parse_range_wire_only(body: &[u8]) -> Option<usize> {
+    match serde_json::from_slice::<Envelope>(body).ok()?.data? {
+        QueryData::Matrix(series) => Some(series.len()),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -308,6 +406,43 @@ mod tests {
             "", "nan", "inf", "infinity", "0x10", "1,5", " 1", "1e999", "abc", "--1",
         ] {
             assert!(parse_sample_value(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn plain_decimals_are_copied_only_where_serde_writes_them_so() {
+        for (text, vouched) in [
+            ("42.5", Some(false)),
+            ("-3", Some(true)),
+            ("0", Some(true)),
+            ("-0", Some(true)),
+            ("0.00001", Some(false)),
+            ("-0.00012", Some(false)),
+            ("0.000001", None),
+            ("100000000000000", Some(true)),
+            ("1000000000000000", None),
+            ("123456789012345", Some(true)),
+            ("1234567890123456", None),
+            ("0.30000000000000004", None),
+            ("1.50", None),
+            ("01", None),
+            ("+1", None),
+            (".5", None),
+            ("5.", None),
+            ("1e+21", None),
+            ("NaN", None),
+            ("", None),
+        ] {
+            assert_eq!(decimal_is_json(text.as_bytes()), vouched, "{text}");
+            if let Some(point) = vouched {
+                let value = parse_sample_value(text).unwrap().finite().unwrap();
+                let copied = if point {
+                    format!("{text}.0")
+                } else {
+                    text.to_owned()
+                };
+                assert_eq!(copied, serde_json::to_string(&value).unwrap());
+            }
         }
     }
 
@@ -376,6 +511,27 @@ mod tests {
                     let parsed = parse_sample_value(&t).map_err(|e| TestCaseError::fail(format!("{t}: {e}")))?;
                     prop_assert_eq!(parsed.finite().map(f64::to_bits), Some(v.to_bits()), "{}", t);
                 }
+            }
+        }
+
+        /// A text `decimal_is_json` vouches for is, byte for byte (with `.0` when it says so),
+        /// what serde_json writes for the number it parses to: over texts shaped like
+        /// Prometheus' values, like other backends' (trailing zeros, leading zeros, `+`), and
+        /// digits anywhere.
+        #[test]
+        fn decimal_texts_vouched_for_are_serdes_json(
+            text in prop_oneof![
+                any::<f64>().prop_map(|v| format!("{v}")),
+                (any::<i64>(), 0u32..19).prop_map(|(n, d)| format!("{}", n as f64 / 10f64.powi(d as i32))),
+                "-?[0-9]{1,18}(\\.[0-9]{1,18})?",
+                "[-+0-9.]{1,24}",
+            ]
+        ) {
+            if let Some(point) = decimal_is_json(text.as_bytes()) {
+                let parsed = parse_sample_value(&text).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                let value = parsed.finite().ok_or_else(|| TestCaseError::fail("not finite"))?;
+                let copied = if point { format!("{text}.0") } else { text.clone() };
+                prop_assert_eq!(copied, serde_json::to_string(&value).unwrap());
             }
         }
 

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use serde::de::DeserializeOwned;
 
 use super::{Upstream, UpstreamError};
@@ -81,40 +81,58 @@ enum BodyError {
 }
 
 /// Reads a response body, refusing to buffer more than `cap` bytes. The body is assembled in
-/// one allocation of its exact size (from `Content-Length`, or from the chunks once all have
-/// arrived), never in a buffer that doubles and copies itself as a large answer arrives.
+/// one allocation, never in a buffer that doubles and copies itself as a large answer arrives,
+/// and each chunk is copied into it as it arrives and then dropped, so that the connection's
+/// read buffer serves the next chunk instead of every chunk being held to the end.
+///
+/// With a `Content-Length` the allocation is the body's exact size. Without one (Prometheus and
+/// PD send large answers chunked) it is reserved at the cap (at most [`RESERVE_BYTES`]) as
+/// address space: only the pages the body fills are ever touched, so memory is what the body
+/// holds. A body of one chunk is kept as it came, without a copy.
 async fn read_capped(mut response: reqwest::Response, cap: usize) -> Result<Bytes, BodyError> {
-    if let Some(len) = response.content_length() {
-        if len > cap as u64 {
+    let exact = match response.content_length() {
+        Some(len) if len > cap as u64 => return Err(BodyError::TooLarge),
+        Some(len) => Some(len as usize),
+        None => None,
+    };
+    let Some(first) = response.chunk().await.map_err(BodyError::Transport)? else {
+        return Ok(Bytes::new());
+    };
+    if first.len() > cap {
+        return Err(BodyError::TooLarge);
+    }
+    let Some(mut next) = response.chunk().await.map_err(BodyError::Transport)? else {
+        return Ok(first);
+    };
+    let mut body = Vec::new();
+    let room = exact.unwrap_or(cap.min(RESERVE_BYTES));
+    // A reservation the system refuses (a huge configured cap) only means growing as it comes.
+    if body.try_reserve_exact(room).is_err() {
+        body.reserve(first.len() + next.len());
+    }
+    body.extend_from_slice(&first);
+    drop(first);
+    loop {
+        if body.len() + next.len() > cap {
             return Err(BodyError::TooLarge);
         }
-        let mut body = BytesMut::with_capacity(len as usize);
-        while let Some(chunk) = response.chunk().await.map_err(BodyError::Transport)? {
-            if body.len() + chunk.len() > cap {
-                return Err(BodyError::TooLarge);
+        body.extend_from_slice(&next);
+        drop(next);
+        match response.chunk().await.map_err(BodyError::Transport)? {
+            Some(chunk) => next = chunk,
+            None => {
+                // The unused reservation is given back (in place: the allocator splits it off),
+                // so a body kept in the cache holds no more address space than its length.
+                body.shrink_to_fit();
+                return Ok(Bytes::from(body));
             }
-            body.extend_from_slice(&chunk);
         }
-        return Ok(body.freeze());
     }
-    let mut chunks = Vec::new();
-    let mut len = 0;
-    while let Some(chunk) = response.chunk().await.map_err(BodyError::Transport)? {
-        len += chunk.len();
-        if len > cap {
-            return Err(BodyError::TooLarge);
-        }
-        chunks.push(chunk);
-    }
-    if chunks.len() == 1 {
-        return Ok(chunks.swap_remove(0));
-    }
-    let mut body = BytesMut::with_capacity(len);
-    for chunk in chunks {
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body.freeze())
 }
+
+/// The most address space a body without `Content-Length` reserves up front (the default cap);
+/// a larger body grows its buffer beyond it.
+const RESERVE_BYTES: usize = 64 * 1024 * 1024;
 
 /// Decodes a JSON body; on failure the error names the field path (`stores[2].status.capacity`).
 pub(crate) fn decode_json<T: DeserializeOwned>(

@@ -4,6 +4,7 @@
 //! of a large cluster makes long selectors). Prometheus also gets the deadline as its own
 //! `timeout`, so it stops evaluating a query nobody waits for.
 
+use std::convert::Infallible;
 use std::time::Duration;
 
 use url::Url;
@@ -16,11 +17,11 @@ use crate::upstream::{CacheTtls, Upstream, UpstreamError, UpstreamLimits};
 /// Data older than this is settled: Prometheus will not receive more samples for it.
 const SETTLED_AFTER_MS: i64 = 5 * 60 * 1000;
 
-/// Above this many bytes of query string, a query is sent as a POST form.
 /// Prometheus' query endpoints, known once.
 pub(crate) const QUERY_PATH: &str = "/api/v1/query";
 pub(crate) const QUERY_RANGE_PATH: &str = "/api/v1/query_range";
 
+/// Above this many bytes of query string, a query is sent as a POST form.
 const MAX_GET_QUERY_BYTES: usize = 2048;
 
 /// A client for one cluster's Prometheus (or anything speaking its query API: Thanos,
@@ -116,16 +117,32 @@ impl PrometheusClient {
             }
             EvalTime::Now => None,
         };
-        self.cached_call(QUERY_PATH, form, ReadKind::Resource, self.ttl(until, None))
+        let ttl = self.ttl(until, None);
+        self.cached_read(QUERY_PATH, form, ReadKind::Resource, ttl, decline)
             .await
+            .map(QueryAnswer::into_decoded)
     }
 
-    /// `/api/v1/query_range`.
+    /// `/api/v1/query_range`, decoded into the wire types.
     pub(crate) async fn query_range(
         &self,
         query: &str,
         range: RangeParams,
     ) -> Result<wire::Envelope, UpstreamError> {
+        self.query_range_read(query, range, decline)
+            .await
+            .map(QueryAnswer::into_decoded)
+    }
+
+    /// `/api/v1/query_range`, its success body read by `read` (the caller's reader of the whole
+    /// answer in one pass), or decoded into the wire types where `read` declines. `read` must
+    /// accept only bodies that decode as a success answer: what it accepts may be kept.
+    pub(crate) async fn query_range_read<T: Send>(
+        &self,
+        query: &str,
+        range: RangeParams,
+        read: impl Fn(&[u8]) -> Option<T> + Sync,
+    ) -> Result<QueryAnswer<T>, UpstreamError> {
         let form = vec![
             ("query", query.to_owned()),
             ("start", seconds(range.start_ms)),
@@ -133,35 +150,54 @@ impl PrometheusClient {
             ("step", seconds(range.step_ms)),
         ];
         let ttl = self.ttl(Some(range.end_ms), Some(range.step_ms));
-        self.cached_call(QUERY_RANGE_PATH, form, ReadKind::Bulk, ttl)
+        self.cached_read(QUERY_RANGE_PATH, form, ReadKind::Bulk, ttl, read)
             .await
     }
 
-    /// [`Self::call`] through the cache, keyed by path and parameters.
-    async fn cached_call(
+    /// [`Self::call`] through the cache, keyed by path and parameters, the body read once: by
+    /// `read`, or else decoded. The request that fetched the body reads it as it checks it; one
+    /// served from the cache, or sharing another's fetch, reads the kept body.
+    async fn cached_read<T: Send>(
         &self,
         path: &str,
         form: Vec<(&'static str, String)>,
         kind: ReadKind,
         ttl: Duration,
-    ) -> Result<wire::Envelope, UpstreamError> {
+        read: impl Fn(&[u8]) -> Option<T> + Sync,
+    ) -> Result<QueryAnswer<T>, UpstreamError> {
         let key: String = url::form_urlencoded::Serializer::new(format!("{path}?"))
             .extend_pairs(&form)
             .finish();
+        let mut fetched = None;
         let cached = self
             .cache
-            .get_or_fetch(&key, kind, ttl, self.call(path, form))
+            .get_or_fetch(&key, kind, ttl, async {
+                let (status, body) = self.call(path, form).await?;
+                // Only a success body is kept: one `read` accepts is one.
+                let answer = match status.is_success().then(|| read(&body)).flatten() {
+                    Some(read) => QueryAnswer::Read(read),
+                    None => QueryAnswer::Decoded(success_envelope(path, status, &body)?),
+                };
+                fetched = Some(answer);
+                Ok(body)
+            })
             .await?;
+        if let Some(answer) = fetched {
+            return Ok(answer);
+        }
+        if let Some(read) = read(&cached.body) {
+            return Ok(QueryAnswer::Read(read));
+        }
         decode_json::<wire::Envelope>(Upstream::Prometheus, path, &cached.body)
+            .map(QueryAnswer::Decoded)
     }
 
-    /// Sends one query; a success answer's body is returned for the cache, anything else is
-    /// an error (never cached).
+    /// Sends one query and reads its whole body (at most the body cap), whatever its status.
     async fn call(
         &self,
         path: &str,
         mut form: Vec<(&'static str, String)>,
-    ) -> Result<bytes::Bytes, UpstreamError> {
+    ) -> Result<(reqwest::StatusCode, bytes::Bytes), UpstreamError> {
         form.push((
             "timeout",
             seconds(i64::try_from(self.timeout.as_millis()).unwrap_or(i64::MAX)),
@@ -184,32 +220,63 @@ impl PrometheusClient {
         // A little slack over Prometheus' own timeout, so that its timeout answer (with its
         // message) arrives before ours fires.
         let deadline = self.timeout + Duration::from_millis(500);
-        let (status, body) = exchange(
+        exchange(
             request,
             Upstream::Prometheus,
             path,
             deadline,
             self.max_body_bytes,
         )
-        .await?;
-        match decode_json::<wire::Envelope>(Upstream::Prometheus, path, &body) {
-            Ok(envelope) if envelope.status == "success" && status.is_success() => Ok(body),
-            Ok(envelope) => Err(UpstreamError::Rejected {
-                upstream: Upstream::Prometheus,
-                path: path.to_owned(),
-                status: status.as_u16(),
-                error_type: envelope.error_type.unwrap_or_else(|| "unknown".to_owned()),
-                message: envelope.error.unwrap_or_default(),
-            }),
-            // Plain-text 404/405 pages, proxies' HTML: an answer, but not Prometheus' API.
-            Err(_) if !status.is_success() => Err(UpstreamError::Status {
-                upstream: Upstream::Prometheus,
-                path: path.to_owned(),
-                status: status.as_u16(),
-                message: body_excerpt(&body),
-            }),
-            Err(e) => Err(e),
+        .await
+    }
+}
+
+/// A query's answer: what the caller's reader made of the body, or the body decoded into the
+/// wire types where that reader declined (or there is none).
+#[derive(Debug)]
+pub(crate) enum QueryAnswer<T> {
+    Read(T),
+    Decoded(wire::Envelope),
+}
+
+impl QueryAnswer<Infallible> {
+    fn into_decoded(self) -> wire::Envelope {
+        match self {
+            QueryAnswer::Read(never) => match never {},
+            QueryAnswer::Decoded(envelope) => envelope,
         }
+    }
+}
+
+/// The reader of callers that want the wire types.
+fn decline(_: &[u8]) -> Option<Infallible> {
+    None
+}
+
+/// A body decoded as a success answer, or the error it is: Prometheus' own error answer, a
+/// status with a body that is not Prometheus' API (plain-text 404s, proxies' HTML), or a body
+/// that does not decode.
+fn success_envelope(
+    path: &str,
+    status: reqwest::StatusCode,
+    body: &[u8],
+) -> Result<wire::Envelope, UpstreamError> {
+    match decode_json::<wire::Envelope>(Upstream::Prometheus, path, body) {
+        Ok(envelope) if envelope.status == "success" && status.is_success() => Ok(envelope),
+        Ok(envelope) => Err(UpstreamError::Rejected {
+            upstream: Upstream::Prometheus,
+            path: path.to_owned(),
+            status: status.as_u16(),
+            error_type: envelope.error_type.unwrap_or_else(|| "unknown".to_owned()),
+            message: envelope.error.unwrap_or_default(),
+        }),
+        Err(_) if !status.is_success() => Err(UpstreamError::Status {
+            upstream: Upstream::Prometheus,
+            path: path.to_owned(),
+            status: status.as_u16(),
+            message: body_excerpt(body),
+        }),
+        Err(e) => Err(e),
     }
 }
 

@@ -5,5 +5,5 @@ mod selection;
 pub(crate) mod wire;
 
 pub use client::{EvalTime, PrometheusClient, RangeParams};
-pub(crate) use client::{QUERY_PATH, QUERY_RANGE_PATH};
+pub(crate) use client::{QUERY_PATH, QUERY_RANGE_PATH, QueryAnswer};
 pub use selection::{LabelName, SeriesSelection};
