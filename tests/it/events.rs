@@ -16,7 +16,7 @@ use axum::response::IntoResponse;
 use jiff::Timestamp;
 use serde_json::Value;
 use tikv_lens::config::{AccessConfig, ClusterConfig, EventsConfig};
-use tikv_sim::{Clock, SimCluster, SimConfig};
+use tikv_sim::Clock;
 use tokio::net::TcpListener;
 
 use crate::support::{FakePd, Lens, PD_JSON, cluster, fixture_json, scale_epoch, test_limits};
@@ -100,14 +100,7 @@ struct Sim {
 
 impl Sim {
     async fn start(seconds: f64) -> Self {
-        let sim = Arc::new(SimCluster::new(SimConfig {
-            stores: 3,
-            regions: 300,
-            seed: 11,
-            epoch: scale_epoch(),
-            scale_cycle: true,
-            ..SimConfig::default()
-        }));
+        let sim = crate::support::scale_cycle_sim();
         let clock = Clock::shared(at(seconds));
         let pd = Upstream::serve(tikv_sim::pd_router(Arc::clone(&sim), clock.clone())).await;
         let prometheus = Upstream::serve(tikv_sim::prometheus_router(sim, clock.clone())).await;

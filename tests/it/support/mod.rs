@@ -487,16 +487,22 @@ pub(crate) async fn scale_cycle_lens_with_prometheus(times: &[i64]) -> Lens {
     scale_cycle_stack(times, true).await
 }
 
-async fn scale_cycle_stack(times: &[i64], with_prometheus: bool) -> Lens {
-    use tikv_sim::{Clock, SimCluster, SimConfig};
-    let sim = Arc::new(SimCluster::new(SimConfig {
+/// The scale-cycle tests' simulated cluster: 3 stores, 300 regions, seed 11, the scale cycle
+/// on, t = 0 at [`scale_epoch`].
+pub(crate) fn scale_cycle_sim() -> Arc<tikv_sim::SimCluster> {
+    Arc::new(tikv_sim::SimCluster::new(tikv_sim::SimConfig {
         stores: 3,
         regions: 300,
         seed: 11,
         epoch: scale_epoch(),
         scale_cycle: true,
-        ..SimConfig::default()
-    }));
+        ..tikv_sim::SimConfig::default()
+    }))
+}
+
+async fn scale_cycle_stack(times: &[i64], with_prometheus: bool) -> Lens {
+    use tikv_sim::Clock;
+    let sim = scale_cycle_sim();
     let mut clusters = Vec::new();
     for &t in times {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
