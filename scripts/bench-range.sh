@@ -20,35 +20,9 @@ fi
 bins=("$@")
 for b in "${bins[@]}"; do [ -x "$b" ] || { echo "error: $b is not an executable" >&2; exit 1; }; done
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/tikv-lens-bench-range.XXXXXX")
-pids=()
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-export RUST_LOG=warn
-
-start() {
-  local name=$1
-  shift
-  "$@" >"$work/$name.log" 2>&1 &
-  pids+=("$!")
-}
-wait_ok() {
-  local name=$1 url=$2 deadline=$((SECONDS + 60))
-  until curl -sf -o /dev/null "$url"; do
-    if [ "$SECONDS" -ge "$deadline" ]; then
-      tail -n 30 "$work/$name.log" >&2 || true
-      echo "error: $name did not answer $url" >&2
-      exit 1
-    fi
-    sleep 0.1
-  done
-}
+bench_name=tikv-lens-bench-range
+# shellcheck source=scripts/bench-processes.sh
+source scripts/bench-processes.sh
 free_ports() {
   python3 -c '
 import socket, sys
@@ -82,9 +56,9 @@ printf 'global:\n  scrape_interval: 15s\nscrape_configs: []\n' >"$work/prom/prom
 start prometheus prometheus --config.file="$work/prom/prometheus.yml" --storage.tsdb.path="$work/prom/data" \
   --storage.tsdb.retention.time=100y --web.listen-address="127.0.0.1:$prom_port" --log.level=warn
 prom=http://127.0.0.1:$prom_port
-wait_ok prometheus "$prom/-/ready"
+wait_ok prometheus "$prom/-/ready" 60
 start pd "${bins[0]}" simulate-pd --stores 3 --listen "127.0.0.1:$pd_port"
-wait_ok pd "http://127.0.0.1:$pd_port/pd/api/v1/stores"
+wait_ok pd "http://127.0.0.1:$pd_port/pd/api/v1/stores" 60
 cat >"$work/prom.toml" <<EOF
 [[clusters]]
 name = "default"
@@ -98,7 +72,7 @@ names=("prometheus")
 for i in "${!bins[@]}"; do
   port=${ports[$((2 + i))]}
   start "lens$i" "${bins[$i]}" serve --config "$work/prom.toml" --listen "127.0.0.1:$port"
-  wait_ok "lens$i" "http://127.0.0.1:$port/readyz"
+  wait_ok "lens$i" "http://127.0.0.1:$port/readyz" 60
   urls+=("http://127.0.0.1:$port/api/v1/clusters/default/metrics/query_range?query=bench_gauge&start=$range_start&end=$end&step=15s")
   names+=("lens$i (${bins[$i]})")
 done

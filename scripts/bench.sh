@@ -77,43 +77,9 @@ if git rev-parse --git-dir >/dev/null 2>&1 && ! git diff --quiet HEAD -- src Car
 fi
 
 # --- processes: started here, all killed on exit ------------------------------------------------
-work=$(mktemp -d "${TMPDIR:-/tmp}/tikv-lens-bench.XXXXXX")
-pids=()
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-export RUST_LOG=warn
-
-# start NAME CMD...: runs CMD in the background (output in $work/NAME.log); its pid in $started_pid.
-start() {
-  local name=$1
-  shift
-  "$@" >"$work/$name.log" 2>&1 &
-  started_pid=$!
-  pids+=("$started_pid")
-}
-# stop PID: ends a process this script started.
-stop() {
-  kill "$1" 2>/dev/null || true
-  wait "$1" 2>/dev/null || true
-}
-# wait_ok NAME URL [SECONDS]: until URL answers 2xx; else show NAME's log and fail.
-wait_ok() {
-  local name=$1 url=$2 deadline=$((SECONDS + ${3:-30}))
-  until curl -sf -o /dev/null "$url"; do
-    if [ "$SECONDS" -ge "$deadline" ]; then
-      echo "--- $work/$name.log" >&2
-      tail -n 30 "$work/$name.log" >&2 || true
-      die "$name did not answer $url"
-    fi
-    sleep 0.1
-  done
-}
+bench_name=tikv-lens-bench
+# shellcheck source=scripts/bench-processes.sh
+source scripts/bench-processes.sh
 # Seven distinct free ports, all held at once while they are picked.
 read -r pd_port lens_a lens_b lens_c prom_port lens_d lens_e < <(python3 -c '
 import socket
