@@ -31,7 +31,7 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
      base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 #[derive(OpenApi)]
-#[openapi(paths(root, page, asset))]
+#[openapi(paths(root, root_of_page, page, asset))]
 struct PageDoc;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
@@ -58,8 +58,18 @@ async fn root() -> Redirect {
     Redirect::permanent("ui/")
 }
 
+/// `/ui` without its slash: a redirect to the page.
+///
+/// Relative (`ui/`, resolved against `/ui` to `/ui/`), as for `/`.
+#[utoipa::path(
+    get,
+    path = "/ui",
+    tag = "page",
+    responses((status = 308, description = "Permanent redirect to the page, `Location: ui/`.",
+        headers(("Location" = String, description = "`ui/`"))))
+)]
 async fn root_of_page() -> Redirect {
-    Redirect::permanent("ui/")
+    root().await
 }
 
 /// The dashboard page: fleet, cluster overview with its checks, stores, a store's charts,

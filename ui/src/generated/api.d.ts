@@ -620,6 +620,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/ui": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * `/ui` without its slash: a redirect to the page.
+         * @description Relative (`ui/`, resolved against `/ui` to `/ui/`), as for `/`.
+         */
+        get: operations["root_of_page"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/ui/": {
         parameters: {
             query?: never;
@@ -5422,6 +5442,33 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+        };
+    };
+    root_of_page: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` of an answer the client has: while the answer is unchanged, tikv-lens answers `304 Not Modified` without a body. */
+                "If-None-Match"?: components["parameters"]["If-None-Match"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            304: components["responses"]["NotModified"];
+            /** @description Permanent redirect to the page, `Location: ui/`. */
+            308: {
+                headers: {
+                    /** @description `ui/` */
+                    Location?: string;
+                    "x-request-id": components["headers"]["x-request-id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["RateLimited"];
         };
     };
     page: {
