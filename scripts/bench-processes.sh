@@ -6,6 +6,11 @@
 #   stop PID                   ends a process started here
 #   wait_ok NAME URL [SECONDS] until URL answers 2xx (30 s by default); else shows NAME's log and
 #                              exits 1
+#   start_range_prometheus PORT
+#                              a real Prometheus on 127.0.0.1:PORT holding the range benchmark's
+#                              data (1,000 series x 240 points of bench_gauge, 15 s apart); sets
+#                              $prom (its URL), $end and $range_start (the hour it covers) and
+#                              $pid_prometheus
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/${bench_name:?}.XXXXXX")
 pids=()
@@ -43,4 +48,35 @@ wait_ok() {
     fi
     sleep 0.1
   done
+}
+
+start_range_prometheus() {
+  local port=$1
+  # A fixed end time (2026-11-01T00:00:00Z, a multiple of 15 s), so that every run queries the
+  # same data; retention 100y keeps it.
+  end=1793491200
+  range_start=$((end - 3585))
+  mkdir -p "$work/prom"
+  python3 - "$end" "$work/prom/bench.om" <<'PY'
+import sys
+end, path = int(sys.argv[1]), sys.argv[2]
+with open(path, "w") as f:
+    f.write("# HELP bench_gauge A benchmark gauge.\n# TYPE bench_gauge gauge\n")
+    for i in range(1000):
+        f.write("".join(
+            f'bench_gauge{{series="{i}"}} {((i * 7919 + k * 104729) % 100000) / 100} {end - 3585 + 15 * k}\n'
+            for k in range(240)))
+    f.write("# EOF\n")
+PY
+  if ! promtool tsdb create-blocks-from openmetrics "$work/prom/bench.om" "$work/prom/data" >"$work/promtool.log" 2>&1; then
+    cat "$work/promtool.log" >&2
+    echo "error: promtool could not backfill" >&2
+    exit 1
+  fi
+  printf 'global:\n  scrape_interval: 15s\nscrape_configs: []\n' >"$work/prom/prometheus.yml"
+  start prometheus prometheus --config.file="$work/prom/prometheus.yml" --storage.tsdb.path="$work/prom/data" \
+    --storage.tsdb.retention.time=100y --web.listen-address="127.0.0.1:$port" --log.level=warn
+  pid_prometheus=$started_pid
+  prom=http://127.0.0.1:$port
+  wait_ok prometheus "$prom/-/ready" 60
 }

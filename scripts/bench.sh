@@ -263,30 +263,7 @@ stop "$pid_lens_c"
 
 # --- 4. a large range query against Prometheus directly ------------------------------------------
 echo "==> 4. range query: 1,000 series x 240 points through tikv-lens against Prometheus directly"
-# A fixed end time (2026-11-01T00:00:00Z, a multiple of 15 s), so that every run queries the
-# same data; retention 100y keeps it.
-end=1793491200
-range_start=$((end - 3585))
-mkdir -p "$work/prom"
-python3 - "$end" "$work/prom/bench.om" <<'PY'
-import sys
-end, path = int(sys.argv[1]), sys.argv[2]
-with open(path, "w") as f:
-    f.write("# HELP bench_gauge A benchmark gauge.\n# TYPE bench_gauge gauge\n")
-    for i in range(1000):
-        f.write("".join(
-            f'bench_gauge{{series="{i}"}} {((i * 7919 + k * 104729) % 100000) / 100} {end - 3585 + 15 * k}\n'
-            for k in range(240)))
-    f.write("# EOF\n")
-PY
-promtool tsdb create-blocks-from openmetrics "$work/prom/bench.om" "$work/prom/data" >"$work/promtool.log" 2>&1 \
-  || { cat "$work/promtool.log" >&2; die "promtool could not backfill"; }
-printf 'global:\n  scrape_interval: 15s\nscrape_configs: []\n' >"$work/prom/prometheus.yml"
-start prometheus prometheus --config.file="$work/prom/prometheus.yml" --storage.tsdb.path="$work/prom/data" \
-  --storage.tsdb.retention.time=100y --web.listen-address="127.0.0.1:$prom_port" --log.level=warn
-pid_prometheus=$started_pid
-prom=http://127.0.0.1:$prom_port
-wait_ok prometheus "$prom/-/ready" 60
+start_range_prometheus "$prom_port"
 cat >"$work/prom.toml" <<EOF
 [[clusters]]
 name = "default"
